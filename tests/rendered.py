@@ -1,0 +1,60 @@
+"""Helpers for the pattern tests: render into a folder, lint it, type-check it, run its tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from backend_patterns.render import render, write_files
+
+BIN = Path(sys.executable).parent
+MYPY_CACHE = Path(os.environ.get("BAP_TEST_MYPY_CACHE", "/tmp/bap-test-mypy-cache"))
+
+
+def render_into(
+    out: Path, pattern: str, params: Mapping[str, str] | None = None, *, with_tests: bool = True
+) -> Path:
+    """Render ``pattern`` into ``out`` exactly as ``bap render --out`` does."""
+    files = render(pattern, dict(params or {}), with_tests=with_tests)
+    write_files(files, out)
+    return out
+
+
+def _run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
+         timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PYTHONPATH", None)
+    return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def assert_clean(folder: Path) -> None:
+    """The rendering passes ruff (lint and format) and mypy --strict, with no config of ours."""
+    lint = _run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--target-version",
+                 "py311", "--select", "E,F,W,I,B,UP,ASYNC,RUF", "."], folder)
+    assert lint.returncode == 0, f"ruff check failed:\n{lint.stdout}{lint.stderr}"
+    fmt = _run([str(BIN / "ruff"), "format", "--isolated", "--no-cache", "--check", "."], folder)
+    assert fmt.returncode == 0, f"ruff format --check failed:\n{fmt.stdout}{fmt.stderr}"
+    typed = _run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE),
+                  "--no-error-summary", "--python-version", "3.11", "."], folder)
+    assert typed.returncode == 0, f"mypy --strict failed:\n{typed.stdout}{typed.stderr}"
+
+
+def run_pytest(folder: Path, env: Mapping[str, str] | None = None,
+               timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the rendered test module in its own process, warnings as errors."""
+    return _run([sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
+                 "--rootdir", str(folder), str(folder)], folder, env, timeout)
+
+
+def assert_rendered_tests_pass(folder: Path, env: Mapping[str, str] | None = None) -> str:
+    """Run the rendered tests; they must all pass and none may skip."""
+    result = run_pytest(folder, env)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, f"rendered tests failed:\n{out}"
+    assert " passed" in out, out
+    assert "skipped" not in out, f"rendered tests skipped:\n{out}"
+    return out
