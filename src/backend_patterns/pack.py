@@ -23,7 +23,7 @@ PATTERN_FILE = "pattern.yaml"
 
 _PATTERN_KEYS = {"summary", "params", "files"}
 _PARAM_KEYS = {"name", "kind", "default", "derive", "required", "choices", "help", "min", "max"}
-_PARAM_KINDS = {"pascal", "snake", "choice", "fields", "route", "int", "bool", "text"}
+_PARAM_KINDS = {"pascal", "snake", "choice", "fields", "field", "route", "int", "bool", "text"}
 _FILE_KEYS = {"path", "template", "tests"}
 
 
