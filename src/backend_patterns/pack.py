@@ -22,7 +22,9 @@ SKILL = "SKILL.md"
 PATTERN_FILE = "pattern.yaml"
 
 _PATTERN_KEYS = {"summary", "params", "files"}
-_PARAM_KEYS = {"name", "kind", "default", "derive", "required", "choices", "help", "min", "max"}
+_PARAM_KEYS = {
+    "name", "kind", "default", "derive", "required", "choices", "help", "min", "max", "reserved",
+}
 _PARAM_KINDS = {"pascal", "snake", "choice", "fields", "field", "route", "int", "bool", "text"}
 _FILE_KEYS = {"path", "template", "tests"}
 
@@ -38,6 +40,7 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    reserved: tuple[str, ...] = ()  # values this param must never take
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,7 @@ def _build(root: Path, raw: dict[str, Any]) -> Pack:
                 choices=tuple(str(c) for c in p.get("choices", ())),
                 min=p.get("min"),
                 max=p.get("max"),
+                reserved=tuple(str(r) for r in p.get("reserved", ())),
             )
             for p in data.get("params") or []
         )

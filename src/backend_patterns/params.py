@@ -89,6 +89,8 @@ def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, st
 def convert(spec: ParamSpec, pattern: str, value: Any) -> Any:
     """Check one value against its declaration and return what templates receive."""
     text = str(value).strip() if not isinstance(value, bool) else ("true" if value else "false")
+    if text in spec.reserved:
+        raise _bad(spec, pattern, text, f"it is reserved (avoid: {', '.join(spec.reserved)})")
     kind = spec.kind
     if kind == "pascal":
         if not _PASCAL.match(text) or keyword.iskeyword(text):
