@@ -1,0 +1,80 @@
+"""``bap hook prompt|pre-tool|post-tool [--deny]``: Claude Code hook adapters.
+
+Reads the hook payload (JSON) on stdin and writes the hook's JSON answer on stdout. The logic is
+in ``backend_patterns.hooks``; this module only does the I/O.
+
+Hooks fail open: whatever goes wrong with a payload, a pack or our own code, the hook exits 0
+with nothing on stdout and one line on stderr, so it never blocks a prompt or an edit.
+Argument parsing is by hand because argparse costs a noticeable share of a hook's start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import UsageError, did_you_mean
+
+EVENTS = ("prompt", "pre-tool", "post-tool")
+
+USAGE = """usage: bap hook {prompt,pre-tool,post-tool} [--deny]
+
+Claude Code hook adapters: the hook payload (JSON) on stdin, the hook's answer on stdout.
+
+  prompt      UserPromptSubmit: add the pattern that fits the prompt as context
+  pre-tool    PreToolUse on Write|Edit|MultiEdit: with --deny, refuse an edit that adds BAP001
+  post-tool   PostToolUse on Write|Edit|MultiEdit: report a BAP001 problem the edit added
+
+options:
+  --deny      (pre-tool) refuse the edit instead of reporting it afterwards
+  -h, --help  show this help and exit"""
+
+
+def run(command: str, argv: list[str], help_: str) -> int:
+    if any(a in {"-h", "--help"} for a in argv):
+        print(USAGE)
+        return 0
+    if not argv:
+        raise UsageError(
+            f"{command} needs an event: {', '.join(EVENTS)}.", hint=f"See 'bap {command} --help'."
+        )
+    event, options = argv[0], argv[1:]
+    if event not in EVENTS:
+        guess = did_you_mean(event, EVENTS)
+        raise UsageError(
+            f"unknown hook event '{event}' (choose from: {', '.join(EVENTS)}).",
+            hint=f"Did you mean '{guess}'?" if guess else None,
+        )
+    deny = False
+    for option in options:
+        if option == "--deny" and event == "pre-tool":
+            deny = True
+        else:
+            raise UsageError(
+                f"unknown option '{option}' for 'bap hook {event}'.",
+                hint="Only 'pre-tool' takes --deny.",
+            )
+    return serve(event, deny=deny)
+
+
+def serve(event: str, *, deny: bool = False) -> int:
+    """Read one payload on stdin, answer on stdout. Always exits 0 (fail open)."""
+    import json
+
+    try:
+        payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        if not isinstance(payload, dict):
+            raise ValueError("the payload is not a JSON object")
+        from .. import hooks
+
+        if event == "prompt":
+            answer = hooks.prompt_hook(payload)
+        else:
+            answer = hooks.tool_hook(payload, deny=deny)
+    except Exception as exc:  # fail open: never block the user because of our bug
+        text = exc.message if hasattr(exc, "message") else f"{type(exc).__name__}: {exc}"
+        text = " ".join(str(text).split())[:500]
+        sys.stderr.write(f"bap hook {event}: ignored ({text})\n")
+        return 0
+    if answer is not None:
+        sys.stdout.write(json.dumps(answer) + "\n")
+    return 0
