@@ -7,10 +7,11 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import TracebackType
 from typing import Any
 
 from .errors import BapError, OutputExistsError
-from .pack import Pack, PatternSpec, load_pack
+from .pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
 from .params import kebab, pluralize, resolve, snake
 
 
@@ -18,6 +19,15 @@ from .params import kebab, pluralize, resolve, snake
 class RenderedFile:
     path: str  # POSIX, relative to the output folder
     content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """A rendered pattern: the parameters it was rendered with (validated) and its files."""
+
+    pattern: str
+    params: dict[str, Any]
+    files: list[RenderedFile]
 
 
 class TemplateError(BapError):
@@ -32,9 +42,13 @@ class TemplateError(BapError):
     def format_message(self) -> str:
         where = f'File "{self.path}"' + (f", line {self.line}" if self.line else "")
         text = f"Error: {where}: {self.message}"
-        if self.source:
+        if self.source and self.source.strip():
             text += f"\n    {self.source.strip()}"
         return text
+
+
+class UnsafePathError(BapError):
+    """A rendered path that would land outside the output folder."""
 
 
 def _environment(pattern: PatternSpec) -> Any:
@@ -46,10 +60,99 @@ def _environment(pattern: PatternSpec) -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - Python source, not HTML; values are validated instead
+        autoescape=False,  # Python source, not HTML: values are validated instead
     )
     env.filters.update(snake=snake, kebab=kebab, pluralize=pluralize)
     return env
+
+
+def _line_of(path: str, line: int | None) -> str | None:
+    if not line:
+        return None
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _traceback_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The innermost line of ``filename`` in a traceback (Jinja maps frames to template lines)."""
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _template_error(
+    exc: Exception, pattern: PatternSpec, spec: FileSpec, in_path: bool
+) -> TemplateError:
+    import jinja2
+
+    if in_path:  # the error is in the file's `path:` expression of pattern.yaml
+        yaml_path = str(pattern.directory / PATTERN_FILE)
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return TemplateError(
+            f"in the path expression {spec.path!r}: {message}",
+            path=yaml_path,
+            line=None,
+            source=None,
+        )
+    template_path = str(pattern.directory / spec.template)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = exc.filename or template_path
+        source = None
+        if exc.source and exc.lineno:
+            lines = exc.source.splitlines()
+            source = lines[exc.lineno - 1] if exc.lineno <= len(lines) else None
+        return TemplateError(
+            exc.message or "syntax error",
+            path=path,
+            line=exc.lineno,
+            source=source or _line_of(path, exc.lineno),
+        )
+    line = _traceback_line(exc.__traceback__, template_path)
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or type(exc).__name__
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return TemplateError(
+        message, path=template_path, line=line, source=_line_of(template_path, line)
+    )
+
+
+def render_pattern(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    with_tests: bool = False,
+    pack: Pack | None = None,
+) -> Rendering:
+    """Render pattern ``name`` with ``params`` (validated, defaults filled in)."""
+    pack = pack or load_pack()
+    pattern = pack.pattern(name)
+    values = resolve(pattern, params or {})
+    env = _environment(pattern)
+    out: list[RenderedFile] = []
+    seen: set[str] = set()
+    for spec in pattern.files:
+        if spec.tests and not with_tests:
+            continue
+        in_path = True
+        try:
+            path = env.from_string(spec.path).render(**values)
+            in_path = False
+            content = env.get_template(spec.template).render(**values)
+        except Exception as exc:  # a pack template failing in any way is reported, not raised
+            raise _template_error(exc, pattern, spec, in_path) from None
+        relative = _safe_relative(path)
+        if relative in seen:
+            raise BapError(f"pattern {name} renders {relative!r} twice; check its file paths.")
+        seen.add(relative)
+        out.append(RenderedFile(path=relative, content=content))
+    return Rendering(pattern=name, params=values, files=out)
 
 
 def render(
@@ -60,60 +163,103 @@ def render(
     pack: Pack | None = None,
 ) -> list[RenderedFile]:
     """Render pattern ``name`` with ``params`` (validated, defaults filled in)."""
-    import jinja2
-
-    pack = pack or load_pack()
-    pattern = pack.pattern(name)
-    values = resolve(pattern, params or {})
-    env = _environment(pattern)
-    out: list[RenderedFile] = []
-    for spec in pattern.files:
-        if spec.tests and not with_tests:
-            continue
-        try:
-            path = env.from_string(spec.path).render(**values)
-            content = env.get_template(spec.template).render(**values)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(exc.message or "syntax error", path=exc.filename or spec.template,
-                                line=exc.lineno, source=exc.source.splitlines()[exc.lineno - 1]
-                                if exc.source and exc.lineno else None) from None
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(str(exc), path=str(pattern.directory / spec.template),
-                                line=None, source=None) from None
-        out.append(RenderedFile(path=_safe_relative(path), content=content))
-    return out
+    return render_pattern(name, params, with_tests=with_tests, pack=pack).files
 
 
 def _safe_relative(path: str) -> str:
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-        raise BapError(f"refusing to write outside the output folder: {path!r}.")
+    pure = PurePosixPath(path.strip())
+    if (
+        not path.strip()
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or not pure.parts
+        or "\\" in path
+        or "\0" in path
+    ):
+        raise UnsafePathError(f"refusing to write outside the output folder: {path!r}.")
     return pure.as_posix()
 
 
-def write_files(files: Sequence[RenderedFile], out_dir: str | os.PathLike[str], *,
-                force: bool = False) -> list[Path]:
-    """Write ``files`` below ``out_dir`` atomically. Refuses to overwrite unless ``force``.
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    Every target is checked before anything is written, so a refusal leaves the folder as it was.
-    """
-    root = Path(out_dir).resolve()
+
+def _plan(files: Sequence[RenderedFile], root: Path, force: bool) -> list[Path]:
+    """Check every target before anything is written; return the real paths to write."""
     targets: list[Path] = []
     for f in files:
         target = (root / _safe_relative(f.path)).resolve()
         if not target.is_relative_to(root):
-            raise BapError(f"refusing to write outside {root}: {f.path!r}.")
-        if target.exists() and not force:
+            raise UnsafePathError(f"refusing to write outside {root}: {f.path!r}.")
+        if target.is_dir():
+            raise BapError(f"{target} is a folder; nothing was written.")
+        if (target.exists() or target.is_symlink()) and not force:
             raise OutputExistsError(str(target))
+        for parent in target.parents:
+            if parent == root:
+                break
+            if parent.exists() and not parent.is_dir():
+                raise BapError(f"{parent} is a file, not a folder; nothing was written.")
         targets.append(target)
-    for f, target in zip(files, targets, strict=True):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
+    return targets
+
+
+def write_files(
+    files: Sequence[RenderedFile], out_dir: str | os.PathLike[str], *, force: bool = False
+) -> list[Path]:
+    """Write ``files`` below ``out_dir``. Refuses to overwrite unless ``force``.
+
+    Every target is checked before anything is written, and each file appears whole (written to
+    a temporary file, then linked or renamed into place), so a refusal leaves the folder as it
+    was. Without ``force`` a file created meanwhile by someone else is never clobbered: the
+    files this call created are removed again and nothing is left behind.
+    """
+    given = Path(out_dir).expanduser()
+    if given.exists() and not given.is_dir():
+        raise BapError(f"{given} exists and is not a folder.")
+    root = given.resolve()
+    targets = _plan(files, root, force)
+    mode = 0o666 & ~_umask()
+    staged: list[tuple[str, Path]] = []
+    created: list[Path] = []
+    try:
+        for f, target in zip(files, targets, strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(f.content)
-            os.replace(tmp, target)
-        except BaseException:
+            os.chmod(tmp, mode)
+        for tmp, target in staged:
+            if force:
+                os.replace(tmp, target)
+            else:
+                _link_new(tmp, target)
+                created.append(target)
+    except FileExistsError as exc:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise OutputExistsError(str(exc.filename or "a target")) from None
+    except OSError as exc:
+        for path in created:
+            path.unlink(missing_ok=True)
+        where = exc.filename or root
+        raise BapError(f"cannot write {where}: {exc.strerror or exc}.") from None
+    finally:
+        for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
-            raise
     return targets
+
+
+def _link_new(tmp: str, target: Path) -> None:
+    """Put ``tmp`` at ``target`` only if ``target`` does not exist (atomic where links work)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExistsError(0, "exists", str(target)) from None
+    except OSError:  # a filesystem without hard links: check, then rename
+        if target.exists():
+            raise FileExistsError(0, "exists", str(target)) from None
+        os.replace(tmp, target)
