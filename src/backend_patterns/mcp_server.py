@@ -1,0 +1,283 @@
+"""``bap mcp``: the pack over the Model Context Protocol, a thin layer over the engine.
+
+Tools (read-only, typed input and structured output): ``suggest_patterns``, ``render_pattern``,
+``list_patterns``, ``check_code``. Resources: ``pattern://{name}`` (a pattern's templates and
+parameters) and ``skill://SKILL.md``. Prompt: ``apply_pattern``.
+
+A user's mistake (an unknown pattern, a bad parameter, an oversized input) is a tool error that
+says what is allowed; nothing is ever written to disk, and logs go to stderr only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, ToolAnnotations
+from pydantic import Field
+
+from . import __version__
+from ._mcp_models import (
+    CheckResult,
+    FileOut,
+    FindingOut,
+    ParamOut,
+    PatternList,
+    PatternOut,
+    ReasonOut,
+    RenderResult,
+    SuggestionOut,
+    SuggestResult,
+)
+from .errors import BapError
+
+if TYPE_CHECKING:
+    from .pack import Pack, PatternSpec
+
+NAME = "backend-api-patterns"
+KB = 1024
+TASK_MAX = 100 * KB
+CODE_MAX = 1024 * KB
+PATH_MAX = 4 * KB
+PARAMS_MAX = 64
+PARAM_VALUE_MAX = 10 * KB
+TOP_MAX = 20
+
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+
+INSTRUCTIONS = (
+    "Patterns for FastAPI + async SQLAlchemy 2.x + PostgreSQL + WebSocket backends. "
+    "Call suggest_patterns with the task (and the code or file path you are working on) to "
+    "find the pattern that fits, render_pattern to get its code with the inferred parameters, "
+    "and check_code to find JSON/JSONB attributes changed in place and never saved (BAP001)."
+)
+
+
+def _limit(name: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value.encode("utf-8", "surrogatepass")) > limit:
+        raise ToolError(
+            f"'{name}' is too large: {len(value.encode('utf-8', 'surrogatepass')):,} bytes "
+            f"(the limit is {limit:,} bytes). Send a smaller excerpt."
+        )
+
+
+def _tool_error(exc: BapError) -> ToolError:
+    return ToolError(exc.format_message().removeprefix("Error: "))
+
+
+def _pattern_out(spec: PatternSpec) -> PatternOut:
+    params = [
+        ParamOut(
+            name=p.name,
+            kind=p.kind,
+            help=p.help,
+            required=p.required,
+            default=p.default,
+            choices=list(p.choices),
+        )
+        for p in spec.params
+    ]
+    return PatternOut(
+        name=spec.name,
+        description=spec.description,
+        usage=spec.usage,
+        summary=spec.summary,
+        resource=f"pattern://{spec.name}",
+        params=params,
+    )
+
+
+def pattern_document(spec: PatternSpec) -> str:
+    """A pattern as Markdown: what it is, its parameters, then every template it renders."""
+    lines = [f"# {spec.name}", ""]
+    lines += [text for text in (spec.description, spec.usage, spec.summary) if text]
+    lines += ["", "## Parameters", ""]
+    for p in spec.params:
+        extra = [p.kind]
+        if p.required:
+            extra.append("required")
+        if p.default is not None:
+            extra.append(f"default {p.default!r}")
+        if p.choices:
+            extra.append("one of " + ", ".join(p.choices))
+        lines.append(f"- `{p.name}` ({'; '.join(extra)}): {p.help}")
+    if not spec.params:
+        lines.append("(none)")
+    for f in spec.files:
+        source = (spec.directory / f.template).read_text(encoding="utf-8")
+        what = "test module" if f.tests else "file"
+        lines += ["", f"## {f.template} (renders the {what} `{f.path}`)", "", "```jinja"]
+        lines += [source.rstrip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def build_server(pack: Pack) -> MCPServer[Any]:
+    """An MCP server over ``pack``. Every handler calls the engine's plain functions."""
+    server: MCPServer[Any] = MCPServer(
+        NAME, version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
+
+    @server.tool(annotations=READ_ONLY, title="Suggest patterns")
+    async def suggest_patterns(
+        task: Annotated[str, Field(description=f"what you are building (≤ {TASK_MAX // KB} KB)")],
+        code: Annotated[
+            str | None, Field(description=f"code you are working on (≤ {CODE_MAX // KB} KB)")
+        ] = None,
+        path: Annotated[str | None, Field(description="the file you are working on")] = None,
+        top: Annotated[int, Field(ge=1, le=TOP_MAX, description="how many to return")] = 3,
+    ) -> SuggestResult:
+        """Rank the patterns that fit a task, with the reasons and the inferred parameters."""
+        from .matcher import suggest
+
+        _limit("task", task, TASK_MAX)
+        _limit("code", code, CODE_MAX)
+        _limit("path", path, PATH_MAX)
+        try:
+            found = suggest(task, code=code, path=path, top=top, pack=pack)
+        except BapError as exc:
+            raise _tool_error(exc) from None
+        return SuggestResult(
+            suggestions=[
+                SuggestionOut(
+                    pattern=s.pattern,
+                    score=round(s.score, 3),
+                    description=s.description,
+                    why=s.why,
+                    reasons=[ReasonOut(**r.to_json()) for r in s.reasons],
+                    params=dict(s.params),
+                    command=s.command,
+                )
+                for s in found
+            ]
+        )
+
+    @server.tool(annotations=READ_ONLY, title="Render a pattern")
+    async def render_pattern(
+        pattern: Annotated[str, Field(description="the pattern name, see list_patterns")],
+        params: Annotated[
+            dict[str, str | int | bool] | None,
+            Field(description="render parameters by name, see list_patterns"),
+        ] = None,
+        with_tests: Annotated[bool, Field(description="also render a pytest module")] = False,
+    ) -> RenderResult:
+        """Render a pattern into files, returned as {path, content} pairs. Writes nothing."""
+        from .render import render
+
+        given = dict(params or {})
+        if len(given) > PARAMS_MAX:
+            raise ToolError(f"too many parameters: {len(given)} (the limit is {PARAMS_MAX}).")
+        for key, value in given.items():
+            _limit(f"params.{key}", str(value), PARAM_VALUE_MAX)
+        try:
+            files = render(pattern, given, with_tests=with_tests, pack=pack)
+        except BapError as exc:
+            raise _tool_error(exc) from None
+        return RenderResult(
+            pattern=pattern, files=[FileOut(path=f.path, content=f.content) for f in files]
+        )
+
+    @server.tool(annotations=READ_ONLY, title="List patterns")
+    async def list_patterns() -> PatternList:
+        """Every pattern of the pack: what it is for and the parameters it takes."""
+        return PatternList(patterns=[_pattern_out(p) for p in pack.patterns.values()])
+
+    @server.tool(annotations=READ_ONLY, title="Check code (BAP001)")
+    async def check_code(
+        code: Annotated[str, Field(description=f"Python source (≤ {CODE_MAX // KB} KB)")],
+        path: Annotated[str | None, Field(description="its file name, for the findings")] = None,
+    ) -> CheckResult:
+        """Find JSON/JSONB attributes changed in place and never flagged as modified (BAP001)."""
+        from . import check
+
+        _limit("code", code, CODE_MAX)
+        _limit("path", path, PATH_MAX)
+        try:
+            findings = check.check_code(code, path=path)
+        except SyntaxError as exc:
+            raise ToolError(f"the code does not parse: {exc.msg} (line {exc.lineno}).") from None
+        except BapError as exc:
+            raise _tool_error(exc) from None
+        return CheckResult(findings=[FindingOut(**f.to_json()) for f in findings])
+
+    @server.resource(
+        "pattern://{name}",
+        name="pattern",
+        title="Pattern templates",
+        description="A pattern: its parameters and its Jinja2 templates",
+        mime_type="text/markdown",
+    )
+    async def pattern_resource(name: str) -> str:
+        try:
+            spec = pack.pattern(name)
+        except BapError as exc:
+            raise ResourceNotFoundError(exc.format_message().removeprefix("Error: ")) from None
+        return pattern_document(spec)
+
+    @server.resource(
+        "skill://SKILL.md",
+        name="SKILL.md",
+        title="The skill",
+        description="SKILL.md: when and how to use the patterns",
+        mime_type="text/markdown",
+    )
+    async def skill() -> str:
+        return pack.skill_path.read_text(encoding="utf-8")
+
+    @server.prompt(title="Apply a pattern")
+    async def apply_pattern(
+        pattern: Annotated[str, Field(description="the pattern name, see list_patterns")],
+        task: Annotated[str, Field(description="what you are building")],
+    ) -> str:
+        """Build a task on one of the patterns: its parameters, inferred values and steps."""
+        try:
+            spec = pack.pattern(pattern)
+        except BapError as exc:
+            raise MCPError(INVALID_PARAMS, exc.format_message().removeprefix("Error: ")) from None
+        if len(task.encode("utf-8", "surrogatepass")) > TASK_MAX:
+            raise MCPError(
+                INVALID_PARAMS, f"'task' is too large (the limit is {TASK_MAX:,} bytes)."
+            )
+        return apply_prompt(spec, task, pack)
+
+    return server
+
+
+def apply_prompt(spec: PatternSpec, task: str, pack: Pack) -> str:
+    """The text of the ``apply_pattern`` prompt."""
+    from .matcher import suggest
+
+    inferred: dict[str, str] = {}
+    for s in suggest(task, top=len(pack.patterns), pack=pack):
+        if s.pattern == spec.name:
+            inferred = dict(s.params)
+    params = "\n".join(
+        f"- {p.name} ({p.kind}{', required' if p.required else ''}): {p.help}"
+        + (f" Inferred: {inferred[p.name]!r}." if p.name in inferred else "")
+        for p in spec.params
+    )
+    return (
+        f"Task: {task}\n\n"
+        f"Build it on the backend-api-patterns pattern '{spec.name}'"
+        + (f": {spec.description}." if spec.description else ".")
+        + (f"\n{spec.summary}" if spec.summary else "")
+        + f"\n\nParameters:\n{params or '(none)'}\n\n"
+        f"1. Read the resource pattern://{spec.name} for the templates.\n"
+        f"2. Call render_pattern with pattern='{spec.name}' and the parameters that fit the task"
+        + (f" (inferred so far: {inferred})" if inferred else "")
+        + ".\n"
+        "3. Fit the rendered files into the project, keeping the pattern's structure.\n"
+        "4. Run check_code on every model or service you change."
+    )
+
+
+def serve(pack: Pack, *, http: tuple[str, int] | None = None) -> None:
+    """Serve ``pack`` over stdio (the default) or streamable HTTP on ``(host, port)``."""
+    server = build_server(pack)
+    if http is None:
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=http[0], port=http[1])
