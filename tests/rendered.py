@@ -46,7 +46,10 @@ def assert_clean(folder: Path) -> None:
 def run_pytest(folder: Path, env: Mapping[str, str] | None = None,
                timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run the rendered test module in its own process, warnings as errors."""
+    # pytest-asyncio warns (an error under -W error) when this option is unset; renderings set
+    # loop_scope explicitly on their markers and fixtures, so the default is never used.
     return _run([sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
+                 "-o", "asyncio_default_fixture_loop_scope=function",
                  "--rootdir", str(folder), str(folder)], folder, env, timeout)
 
 
