@@ -9,11 +9,12 @@ from .errors import PackError, did_you_mean
 
 SCHEMA_VERSION = 1
 TOP_KEYS = {"version", "settings", "patterns", "selection", "vocabulary", "rules"}
-SETTINGS_KEYS = {"threshold", "fuzzy_cutoff", "near_miss", "max_task_chars", "max_code_chars"}
+SETTINGS_KEYS = {"threshold", "near_miss", "max_task_chars", "max_code_chars", "common_words"}
 PATTERN_KEYS = {"description", "usage", "when"}
 SELECTION_KEYS = {"task", "pattern"}
-RULE_KEYS = {"id", "pattern", "kind", "weight", "any", "all", "not", "paths", "message",
-             "effect"}
+RULE_KEYS = {"id", "pattern", "kind", "weight", "any", "all", "not", "min", "needs", "paths",
+             "message", "effect"}
+NEEDS = {"code", "path", "context"}
 RULE_KINDS = {"keyword", "intent", "path", "code", "negative"}
 PATHS_KEYS = {"include", "exclude"}
 EFFECTS = {"veto", "lower"}
@@ -124,6 +125,14 @@ def validate_triggers(data: Any, lines: dict[Any, int], path: str,
             if effect not in EFFECTS:
                 raise _err(f"unknown effect '{effect}'.", path, lines.get((*where, "effect")),
                            rule_id, f"Allowed: {', '.join(sorted(EFFECTS))}.")
+        needs = rule.get("needs")
+        if needs is not None and needs not in NEEDS:
+            raise _err(f"unknown needs '{needs}'.", path, lines.get((*where, "needs")), rule_id,
+                       f"Allowed: {', '.join(sorted(NEEDS))}.")
+        minimum = rule.get("min", 1)
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+            raise _err("'min' must be a whole number of at least 1.", path,
+                       lines.get((*where, "min")), rule_id)
         if "any" not in rule and "all" not in rule:
             raise _err("a rule needs 'any' or 'all'.", path, lines.get(where), rule_id)
         for key in ("any", "all", "not"):

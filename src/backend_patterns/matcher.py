@@ -1,6 +1,7 @@
 """Ranking the patterns of a pack for a task, a code context and a file path.
 
-(Interface settled; the scoring is being written.)
+``suggest`` is the whole engine as the front ends see it: plain data in, plain data out,
+deterministic, and an empty list when nothing fits well enough.
 """
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._rules import Compiled, Hit, score
+from .errors import UsageError
 from .pack import Pack, load_pack
+
+FINDING_WEIGHT = 0.95
+MAX_TASK_BYTES = 1_000_000
+MAX_CODE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,65 @@ class Suggestion:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Every pattern's score, what fired, and what nearly fired (for ``bap explain``)."""
+
+    pattern: str
+    score: float
+    fired: tuple[Hit, ...]
+    near: tuple[Hit, ...]
+    suggested: bool
+
+
+_compiled: dict[int, tuple[Pack, Compiled]] = {}
+
+
+def compiled(pack: Pack) -> Compiled:
+    """The compiled rules of ``pack``, built once per pack object."""
+    entry = _compiled.get(id(pack))
+    if entry is None or entry[0] is not pack:
+        entry = _compiled[id(pack)] = (pack, Compiled(pack.triggers))
+    return entry[1]
+
+
+def _check_input(task: str, code: str | None) -> None:
+    if not isinstance(task, str) or not task.strip():
+        raise UsageError("the task is empty; describe what you want to build.")
+    if len(task) > MAX_TASK_BYTES:
+        raise UsageError(f"the task is longer than {MAX_TASK_BYTES:,} characters.")
+    if code is not None and len(code) > MAX_CODE_BYTES:
+        raise UsageError(f"the code context is longer than {MAX_CODE_BYTES:,} characters.")
+
+
+def _finding_hits(code: str | None, path: str | None) -> list[Hit]:
+    """BAP001 findings in the code context: the strongest signal for jsonb_mutation."""
+    if not code or "JSON" not in code:
+        return []
+    from .check import check_code
+
+    try:
+        findings = check_code(code, path)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    return [Hit("BAP001", "jsonb_mutation", "finding", f"line {f.line}: {f.message}",
+                FINDING_WEIGHT) for f in findings[:3]]
+
+
+def _evaluate(task: str, code: str | None, path: str | None,
+              pack: Pack) -> tuple[Compiled, list[Hit], dict[str, float]]:
+    _check_input(task, code)
+    rules = compiled(pack)
+    hits = rules.hits(task, code, path) + _finding_hits(code, path)
+    names = [n for n in rules.order if n in pack.patterns]
+    return rules, hits, score(hits, names)
+
+
+def _reasons(hits: list[Hit], name: str) -> tuple[Reason, ...]:
+    return tuple(Reason(h.kind, h.rule, h.matched, h.weight) for h in hits
+                 if h.pattern == name and h.effect == "add")
+
+
 def suggest(
     task: str,
     code: str | None = None,
@@ -65,11 +131,39 @@ def suggest(
 ) -> list[Suggestion]:
     """Ranked suggestions, best first; an empty list when nothing fits."""
     pack = pack or load_pack()
-    words = task.lower()
-    out = []
-    for name, spec in pack.patterns.items():
-        stem = name.split("_")[0]
-        if stem in words:
-            out.append(Suggestion(name, 0.8, spec.description,
-                                  (Reason("keyword", f"{stem}.stub", stem, 0.8),)))
-    return out[:top]
+    rules, hits, scores = _evaluate(task, code, path, pack)
+    ranked = sorted((s, -rules.order.index(n), n) for n, s in scores.items()
+                    if s >= rules.threshold)
+    ranked.reverse()
+    out: list[Suggestion] = []
+    for value, _, name in ranked[: max(top, 0)]:
+        from .infer import infer_params
+
+        out.append(Suggestion(
+            pattern=name,
+            score=round(value, 4),
+            description=pack.patterns[name].description or rules.descriptions.get(name, ""),
+            reasons=_reasons(hits, name),
+            params=infer_params(pack.patterns[name], task, code, path),
+        ))
+    return out
+
+
+def explain(task: str, code: str | None = None, path: str | None = None,
+            pack: Pack | None = None) -> tuple[list[Explanation], list[Hit]]:
+    """Every pattern's score with the rules that fired and nearly fired, plus the negatives."""
+    pack = pack or load_pack()
+    rules, hits, scores = _evaluate(task, code, path, pack)
+    near = rules.near_misses(task)
+    rows = [
+        Explanation(
+            pattern=name,
+            score=scores[name],
+            fired=tuple(h for h in hits if h.pattern == name and h.effect == "add"),
+            near=tuple(h for h in near if h.pattern == name),
+            suggested=scores[name] >= rules.threshold,
+        )
+        for name in sorted(scores, key=lambda n: (-scores[n], rules.order.index(n)))
+    ]
+    negatives = [h for h in hits if h.effect in ("veto", "lower")]
+    return rows, negatives

@@ -1,0 +1,337 @@
+"""Compiling the rules of ``triggers.yaml`` into matchers, and evaluating them on a task.
+
+Kept free of heavy imports: this runs on every prompt. Path globs and code regexes are compiled
+only when a path or code is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ._text import stem, words
+
+Phrase = tuple[str, ...]  # stems
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    pattern: str  # a pattern name, or "*" for a negative rule that applies to every pattern
+    kind: str
+    matched: str
+    weight: float
+    effect: str = "add"  # add | veto | lower
+    message: str = ""
+
+
+@dataclass(slots=True)
+class Rule:
+    id: str
+    pattern: str
+    kind: str
+    weight: float
+    message: str
+    any: list[Any]
+    all: list[list[Any]]
+    not_: list[Any]
+    min: int
+    effect: str
+    needs: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TaskView:
+    """A task seen by the matcher: its tokens, their (typo-corrected) stems, its normal form."""
+
+    tokens: list[str]
+    stems: list[str]
+    text: str
+    corrections: dict[int, str]
+    positions: dict[str, list[int]]
+
+    def find(self, phrase: Phrase) -> str | None:
+        """The words of the first occurrence of ``phrase``, or None."""
+        first = self.positions.get(phrase[0])
+        if not first:
+            return None
+        n = len(phrase)
+        stems = self.stems
+        for i in first:
+            if tuple(stems[i : i + n]) == phrase:
+                return " ".join(self.tokens[i : i + n])
+        return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _glob_regex(glob: str) -> str:
+    """``**/routes/*.py`` -> a regex over POSIX paths; ``**`` spans folders, ``*`` does not."""
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    return "".join(out) + r"\Z"
+
+
+class Compiled:
+    """The rules of one pack, ready to evaluate."""
+
+    def __init__(self, triggers: dict[str, Any]) -> None:
+        settings = triggers.get("settings") or {}
+        self.threshold = float(settings.get("threshold", 0.5))
+        self.near_miss = float(settings.get("near_miss", 0.25))
+        self.max_task_chars = int(settings.get("max_task_chars", 20_000))
+        self.max_code_chars = int(settings.get("max_code_chars", 2_000_000))
+        self.descriptions = {n: str(i.get("description", "")) for n, i in
+                             (triggers.get("patterns") or {}).items()}
+        self.order = list(self.descriptions)
+        vocabulary = {k: _as_list(v) for k, v in (triggers.get("vocabulary") or {}).items()}
+        self.rules: list[Rule] = []
+        raw_words: set[str] = set()
+        for raw in triggers["rules"]:
+            kind = raw["kind"]
+            keyword = kind == "keyword"
+
+            def items(value: Any, keyword: bool = keyword) -> list[Any]:
+                out: list[Any] = []
+                for item in _as_list(value):
+                    expanded = vocabulary.get(item[1:], []) if item.startswith("@") else [item]
+                    for text in expanded:
+                        if keyword:
+                            parts = words(text)
+                            raw_words.update(p for p in parts if len(p) >= 5)
+                            out.append((tuple(stem(p) for p in parts), text))
+                        else:
+                            out.append(text)
+                return out
+
+            paths = raw.get("paths") or {}
+            self.rules.append(Rule(
+                id=raw["id"], pattern=raw.get("pattern", "*"), kind=kind,
+                weight=float(raw.get("weight", 1.0)), message=str(raw.get("message", "")),
+                any=items(raw.get("any")), all=[items(a) for a in _as_list(raw.get("all"))],
+                not_=items(raw.get("not")), min=int(raw.get("min", 1)),
+                effect=str(raw.get("effect", "veto" if kind == "negative" else "add")),
+                needs=raw.get("needs"),
+                include=_as_list(paths.get("include")), exclude=_as_list(paths.get("exclude")),
+            ))
+        self.known_stems = {s for r in self.rules if r.kind == "keyword"
+                            for phrase, _ in [*r.any, *(p for g in r.all for p in g), *r.not_]
+                            for s in phrase}
+        common = {w.lower() for w in _as_list(settings.get("common_words"))}
+        self.fuzzy_words = sorted(w for w in raw_words if w not in common)
+        self.fuzzy_stems = {w: stem(w) for w in self.fuzzy_words}
+        self._fuzzy_cache: dict[str, str | None] = {}
+        self._regex: dict[str, re.Pattern[str]] = {}
+
+    # -- helpers -------------------------------------------------------------------------
+    def regex(self, source: str) -> re.Pattern[str]:
+        compiled = self._regex.get(source)
+        if compiled is None:
+            compiled = self._regex[source] = re.compile(source, re.IGNORECASE)
+        return compiled
+
+    @cached_property
+    def _glob_cache(self) -> dict[str, re.Pattern[str]]:
+        return {}
+
+    def glob(self, glob: str) -> re.Pattern[str]:
+        compiled = self._glob_cache.get(glob)
+        if compiled is None:
+            compiled = self._glob_cache[glob] = re.compile(_glob_regex(glob), re.IGNORECASE)
+        return compiled
+
+    def correct(self, token: str) -> str | None:
+        """The vocabulary word ``token`` is a typo of (one edit; two for long words), if any."""
+        if token in self._fuzzy_cache:
+            return self._fuzzy_cache[token]
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        limit = 2 if len(token) >= 8 else 1
+        best = process.extractOne(token, self.fuzzy_words, scorer=OSA.distance,
+                                  score_cutoff=limit)
+        word = None
+        if best is not None and abs(len(best[0]) - len(token)) <= limit:
+            word = str(best[0])
+        self._fuzzy_cache[token] = word
+        return word
+
+    def view(self, task: str) -> TaskView:
+        task = task[: self.max_task_chars]
+        tokens = words(task)
+        stems = [stem(t) for t in tokens]
+        corrections: dict[int, str] = {}
+        known = self.known_stems
+        for i, token in enumerate(tokens):
+            if len(token) >= 4 and stems[i] not in known and not token.isdigit():
+                word = self.correct(token)
+                if word is not None and word != token:
+                    stems[i] = self.fuzzy_stems[word]
+                    corrections[i] = word
+        positions: dict[str, list[int]] = {}
+        for i, s in enumerate(stems):
+            positions.setdefault(s, []).append(i)
+        return TaskView(tokens, stems, " ".join(task.split()), corrections, positions)
+
+    # -- evaluation ----------------------------------------------------------------------
+    def _keyword(self, rule: Rule, view: TaskView) -> str | None:
+        if any(view.find(p) for p, _ in rule.not_):
+            return None
+        found: list[str] = []
+        if rule.any:
+            for phrase, _ in rule.any:
+                text = view.find(phrase)
+                if text is not None and text not in found:
+                    found.append(text)
+            if len(found) < rule.min:
+                return None
+        for group in rule.all:
+            text = next((t for t in (view.find(p) for p, _ in group) if t is not None), None)
+            if text is None:
+                return None
+            found.append(text)
+        return " + ".join(found) if found else None
+
+    def _regex_rule(self, rule: Rule, text: str) -> str | None:
+        if any(self.regex(r).search(text) for r in rule.not_):
+            return None
+        found: list[str] = []
+        if rule.any:
+            match = None
+            for source in rule.any:
+                match = self.regex(source).search(text)
+                if match:
+                    break
+            if match is None:
+                return None
+            found.append(match.group(0))
+        for group in rule.all:
+            match = next((m for m in (self.regex(s).search(text) for s in group) if m), None)
+            if match is None:
+                return None
+            found.append(match.group(0))
+        return " + ".join(_short(f) for f in found) if found else None
+
+    def _path(self, rule: Rule, path: str) -> str | None:
+        if any(self.glob(g).search(path) for g in rule.not_):
+            return None
+        if any(self.glob(g).match(path) for g in rule.any):
+            return path
+        return None
+
+    def _scoped(self, rule: Rule, path: str | None) -> bool:
+        if not rule.include and not rule.exclude:
+            return True
+        if path is None:
+            return not rule.include
+        if rule.include and not any(self.glob(g).match(path) for g in rule.include):
+            return False
+        return not any(self.glob(g).match(path) for g in rule.exclude)
+
+    def hits(self, task: str, code: str | None, path: str | None) -> list[Hit]:
+        """Every rule that fires on this task, code context and path."""
+        view = self.view(task)
+        norm_path = path.replace("\\", "/").lstrip("./") if path else None
+        code = code[: self.max_code_chars] if code else None
+        out: list[Hit] = []
+        for rule in self.rules:
+            if not self._scoped(rule, norm_path):
+                continue
+            if rule.needs and not (
+                (rule.needs in ("code", "context") and code)
+                or (rule.needs in ("path", "context") and norm_path)
+            ):
+                continue
+            matched: str | None = None
+            if rule.kind == "keyword":
+                matched = self._keyword(rule, view)
+            elif rule.kind in ("intent", "negative"):
+                matched = self._regex_rule(rule, view.text)
+            elif rule.kind == "path":
+                matched = self._path(rule, norm_path) if norm_path else None
+            elif rule.kind == "code":
+                matched = self._regex_rule(rule, code) if code else None
+            if matched is not None:
+                effect = rule.effect if rule.kind == "negative" else "add"
+                out.append(Hit(rule.id, rule.pattern, rule.kind, matched, rule.weight, effect,
+                               rule.message))
+        return out
+
+    def near_misses(self, task: str) -> list[Hit]:
+        """Keyword rules that half-fired: some of their ``all`` groups matched, or a word was
+        close to a vocabulary word without being close enough."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        view = self.view(task)
+        out: list[Hit] = []
+        for rule in self.rules:
+            if rule.kind != "keyword" or self._keyword(rule, view) is not None:
+                continue
+            partial = [t for t in (view.find(p) for p, _ in rule.any) if t]
+            partial += [t for g in rule.all for t in (view.find(p) for p, _ in g) if t]
+            partial = list(dict.fromkeys(partial))
+            if partial:
+                out.append(Hit(rule.id, rule.pattern, "keyword", " + ".join(partial),
+                               rule.weight, "near", rule.message))
+                continue
+            vocab = [" ".join(p) for p, _ in rule.any if len(" ".join(p)) >= 5]
+            for token in set(view.tokens):
+                if len(token) < 5:
+                    continue
+                best = process.extractOne(stem(token), vocab, scorer=OSA.distance,
+                                          score_cutoff=2)
+                if best is not None and best[1] == 2:
+                    out.append(Hit(rule.id, rule.pattern, "keyword",
+                                   f"{token}~{best[0]}", rule.weight, "near", rule.message))
+                    break
+        return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def combine(weights: Iterable[float]) -> float:
+    """Noisy-OR: independent pieces of evidence, each with its own strength."""
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - min(max(w, 0.0), 1.0)
+    return 1.0 - miss
+
+
+def score(hits: Sequence[Hit], patterns: Sequence[str]) -> dict[str, float]:
+    """Each pattern's score from the hits: positive evidence combined, then negatives applied."""
+    scores: dict[str, float] = {}
+    for name in patterns:
+        positive = [h.weight for h in hits if h.pattern == name and h.effect == "add"]
+        value = combine(positive)
+        for h in hits:
+            if h.pattern in (name, "*"):
+                if h.effect == "veto":
+                    value = 0.0
+                elif h.effect == "lower":
+                    value *= 1.0 - min(h.weight, 1.0)
+        scores[name] = value
+    return scores

@@ -1,0 +1,50 @@
+"""Turning free text into the tokens the matcher compares: words, stems, camelCase parts."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_SPACE = re.compile(r"\s+")
+
+
+def stem(word: str) -> str:
+    """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
+    w = word.lower()
+    n = len(w)
+    if n > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif n > 4 and w.endswith("es") and (w[-3] in "sxz" or w[-4:-2] in ("ch", "sh")):
+        w = w[:-2]
+    elif n > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith("ed"):
+        w = w[:-2]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of ``text``; camelCase and PascalCase names also give their parts.
+
+    ``InvoiceService`` yields ``invoiceservice``, ``invoice``, ``service``; snake_case names
+    are split at the underscores, since ``_`` is not part of a word here.
+    """
+    out: list[str] = []
+    for match in _WORD.finditer(text):
+        token = match.group()
+        out.append(token.lower())
+        if not token.islower() and not token.isupper() and len(token) > 3:
+            parts = _CAMEL.findall(token)
+            if len(parts) > 1:
+                out.extend(p.lower() for p in parts)
+    return out
+
+
+def normalize(text: str) -> str:
+    """Lower case with runs of white space folded to one space, for the intent regexes."""
+    return _SPACE.sub(" ", text.lower()).strip()

@@ -1,0 +1,112 @@
+"""``bap suggest TASK [--code FILE|-] [--path P] [--top N] [--json] [--batch]``.
+
+This is the hot path: a hook runs it on every prompt. It imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from ..errors import BapError, UsageError
+from . import make_parser
+
+
+def _read_code(source: str | None) -> str | None:
+    if source is None:
+        return None
+    try:
+        if source == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        with open(source, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = "stdin" if source == "-" else source
+        raise UsageError(f"{where} is not valid UTF-8 (byte {exc.start}).") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror}.") from None
+
+
+def _color(text: str, code: str) -> str:
+    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        return text
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def run(command: str, argv: list[str], help_: str) -> int:
+    parser = make_parser(command, help_)
+    parser.add_argument("task", nargs="?", help="what you want to do, in your own words")
+    parser.add_argument("--code", metavar="FILE", help="code context: a file, or - for stdin")
+    parser.add_argument("--path", metavar="P", help="path of the file being edited")
+    parser.add_argument("--top", type=int, default=3, metavar="N", help="at most N (default 3)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--batch", action="store_true",
+                        help="read JSON lines {id, task, code, path} on stdin, answer each")
+    parser.add_argument("--pack", metavar="DIR", help="use the pack in DIR (or $BAP_PACK)")
+    args = parser.parse_args(argv)
+
+    from ..matcher import suggest
+    from ..pack import load_pack
+
+    pack = load_pack(args.pack)
+    if args.batch:
+        if args.task is not None:
+            raise UsageError("--batch reads tasks from stdin; do not pass a TASK too.")
+        return _batch(pack, args.top)
+    if args.top < 1:
+        raise UsageError("--top must be at least 1.")
+    if args.task is None:
+        raise UsageError("the task is empty; describe what you want to build.")
+    code = _read_code(args.code)
+    suggestions = suggest(args.task, code=code, path=args.path, top=args.top, pack=pack)
+    if args.json:
+        print(json.dumps({"suggestions": [s.to_json() for s in suggestions]}, indent=2))
+        return 0
+    if not suggestions:
+        print("No pattern fits this task.")
+        return 0
+    for s in suggestions:
+        print(f"{_color(s.pattern, '1;36')}  {s.score:.2f}  {s.description}")
+        print(f"  why: {s.why}")
+        print(f"  run: {_color(s.command, '32')}")
+    return 0
+
+
+def _batch(pack: Any, top: int) -> int:
+    """One JSON line in, one JSON line out, flushed; a bad line gets an error object."""
+    from ..matcher import suggest
+
+    out = sys.stdout
+    for raw in sys.stdin.buffer:
+        if not raw.strip():
+            continue
+        case_id: Any = None
+        try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"line is not valid UTF-8 (byte {exc.start}).") from None
+            try:
+                case = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"line is not JSON: {exc.msg} at column {exc.colno}.") from None
+            if not isinstance(case, dict):
+                raise UsageError("line must be a JSON object {id, task, code, path}.")
+            case_id = case.get("id")
+            task, code, path = case.get("task"), case.get("code"), case.get("path")
+            if not isinstance(task, str):
+                raise UsageError("'task' must be a string.")
+            if code is not None and not isinstance(code, str):
+                raise UsageError("'code' must be a string or null.")
+            if path is not None and not isinstance(path, str):
+                raise UsageError("'path' must be a string or null.")
+            found = suggest(task, code=code, path=path, top=top, pack=pack)
+            answer: dict[str, Any] = {"id": case_id,
+                                      "suggestions": [s.to_json() for s in found]}
+        except BapError as exc:
+            answer = {"id": case_id, "suggestions": [], "error": exc.format_message()}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+    return 0

@@ -1,0 +1,105 @@
+"""Inferring render parameters from a task: "CRUD endpoints for invoices" -> resource=Invoice."""
+
+from __future__ import annotations
+
+import re
+
+from .pack import PatternSpec
+
+_STOP = {
+    "a", "an", "the", "this", "that", "these", "my", "our", "your", "all", "every", "each",
+    "new", "basic", "simple", "usual", "existing", "same", "other", "api", "rest", "crud", "db",
+    "database", "model", "table", "entity", "resource", "endpoint", "endpoints", "route",
+    "routes", "router", "service", "services", "class", "it", "them", "me", "us", "fastapi",
+    "sqlalchemy", "postgres", "websocket", "websockets", "jsonb", "json", "http", "backend",
+    "frontend", "app", "module", "v1", "v2", "api/v1", "admin", "users'", "user's", "both",
+}
+_ENTITY = [
+    # XService / the Invoice model / the Vendor table / the Team entity
+    re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*?)(?:Service|Srvice|Servcie|Repository)\b"),
+    re.compile(r"\b(?:the|a|an)\s+([A-Z][A-Za-z0-9]+)\s+(?:model|table|entity|resource|class)\b"),
+    # CRUD endpoints for invoices / routes for tags / service layer for orders
+    re.compile(r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
+               r"([A-Za-z][A-Za-z0-9_]+)\b"),
+    # /api/v1/warehouses, /projects/{project_id}
+    re.compile(r"/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"),
+]
+_CODE_ENTITY = [
+    re.compile(r"class\s+([A-Z][A-Za-z0-9]+?)Service\b"),
+    re.compile(r"APIRouter\([^)]*prefix\s*=\s*[\"']/([a-z][a-z0-9_-]+)"),
+    re.compile(r"class\s+([A-Z][A-Za-z0-9]+)\((?:Base|DeclarativeBase|SQLModel)\b"),
+]
+_PATH_ENTITY = re.compile(r"([a-z][a-z0-9_]+?)(?:_service|_router|_routes|_api)?\.py\Z")
+_SKIP_PATH = {"__init__", "main", "app", "routes", "router", "api", "service", "services",
+              "models", "schemas", "deps", "helpers", "utils", "jsonb_helpers", "chat"}
+
+
+def singular(word: str) -> str:
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def pascal(word: str) -> str:
+    """``blog_posts`` / ``blog-posts`` / ``BlogPosts`` -> ``BlogPost``."""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", word):
+        parts = re.findall(r"[A-Z][a-z0-9]*", word)
+    else:
+        parts = [p for p in re.split(r"[_\-\s]+", word) if p]
+    if not parts:
+        return ""
+    parts[-1] = singular(parts[-1].lower())
+    return "".join(p[:1].upper() + p[1:].lower() if not p[1:].islower() else p[:1].upper() + p[1:]
+                   for p in parts)
+
+
+def _candidate(word: str) -> str | None:
+    if not word or word.lower() in _STOP or len(word) < 3 or word.isdigit():
+        return None
+    name = pascal(word)
+    return name if re.fullmatch(r"[A-Z][A-Za-z0-9]{1,40}", name) else None
+
+
+def infer_resource(task: str, code: str | None, path: str | None) -> str | None:
+    for regex in _ENTITY:
+        for match in regex.finditer(task):
+            name = _candidate(match.group(1))
+            if name:
+                return name
+    if code:
+        for regex in _CODE_ENTITY:
+            match = regex.search(code)
+            if match and (name := _candidate(match.group(1))):
+                return name
+    if path:
+        match = _PATH_ENTITY.search(path.replace("\\", "/").rsplit("/", 1)[-1])
+        if match and match.group(1) not in _SKIP_PATH and (name := _candidate(match.group(1))):
+            return name
+    return None
+
+
+def infer_params(pattern: PatternSpec, task: str, code: str | None = None,
+                 path: str | None = None) -> dict[str, str]:
+    """The parameters of ``pattern`` that the task, code or path state clearly enough."""
+    declared = {p.name: p for p in pattern.params}
+    out: dict[str, str] = {}
+    if "resource" in declared:
+        name = infer_resource(task, code, path)
+        if name:
+            out["resource"] = name
+    lowered = task.lower()
+    id_type = declared.get("id_type")
+    if id_type is not None and "uuid" in id_type.choices and re.search(r"\buuids?\b", lowered):
+        out["id_type"] = "uuid"
+    backplane = declared.get("backplane")
+    if backplane is not None and "redis" in backplane.choices and re.search(
+        r"\bredis\b|\b(several|multiple|many)\s+(workers|processes|instances|servers|pods)\b",
+        lowered,
+    ):
+        out["backplane"] = "redis"
+    return out
