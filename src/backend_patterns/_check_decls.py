@@ -179,7 +179,7 @@ def _collect_class(cls: ast.ClassDef, decls: Decls) -> None:
         if found:
             info.json[attr] = found[1]
             decls.add(cls.name, attr, found[1])
-        elif is_column or annotated is not None:
+        else:  # a non-JSON column, a relationship, a plain field of a schema or DTO
             info.other.add(attr)
     info.other.update(a for a in _self_attrs(cls) if a not in info.json)
 
