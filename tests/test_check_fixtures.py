@@ -2,8 +2,9 @@
 
 Labels follow the semgrep convention: a comment ``# ruleid: BAP001`` (a finding is expected),
 ``# ok: BAP001`` (no finding) or ``# todo: BAP001`` (a known wrong answer: a missed finding
-or a false alarm, left out both ways) labels the line right AFTER it. The fixtures are checked as one tree, like ``bap check`` does, so the
-models of models.py are known in the other files.
+or a false alarm, left out both ways) labels the line right AFTER it. The fixtures are
+checked as one tree, like ``bap check`` does, so the models of models.py are known in the
+other files.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def test_models_alone_only_show_their_own_findings() -> None:
     assert check_code(services, "services.py") == []
     with_attr = check_code(services, "services.py", json_attrs=["Agent.agent_metadata"])
     assert with_attr
-    assert {f.fix for f in with_attr} == {'call `flag_modified(agent, "agent_metadata")` '
-                                          "before commit"}
+    assert {f.fix for f in with_attr} == {
+        'call `flag_modified(agent, "agent_metadata")` before commit'
+    }
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda p: p.name)
