@@ -71,8 +71,13 @@ def serve(event: str, *, deny: bool = False) -> int:
         else:
             answer = hooks.tool_hook(payload, deny=deny)
     except Exception as exc:  # fail open: never block the user because of our bug
-        text = exc.message if hasattr(exc, "message") else f"{type(exc).__name__}: {exc}"
-        text = " ".join(str(text).split())[:500]
+        from ..errors import BapError
+
+        if isinstance(exc, BapError):
+            text = exc.format_message().removeprefix("Error: ")
+        else:
+            text = f"{type(exc).__name__}: {exc}"
+        text = " ".join(text.split())[:500]
         sys.stderr.write(f"bap hook {event}: ignored ({text})\n")
         return 0
     if answer is not None:

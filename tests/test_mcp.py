@@ -1,0 +1,213 @@
+"""The MCP server in process, through the SDK's own Client, in the default and the legacy mode."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from jsonb_snippet import BUGGY, MODEL, MUTATION_LINE
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from backend_patterns.check import check_code as engine_check
+from backend_patterns.errors import BapError
+from backend_patterns.matcher import suggest
+from backend_patterns.mcp_server import CODE_MAX, TASK_MAX, build_server
+from backend_patterns.pack import load_pack
+from backend_patterns.render import render
+
+MODES = ["auto", "legacy"]
+TOOLS = {"suggest_patterns", "render_pattern", "list_patterns", "check_code"}
+TASK = "Add a WebSocket endpoint that broadcasts chat messages to a room"
+
+
+@asynccontextmanager
+async def connect(mode: str) -> AsyncIterator[Client]:
+    async with Client(build_server(load_pack()), mode=mode) as client:
+        yield client
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_tools_are_typed_and_read_only(mode: str) -> None:
+    async with connect(mode) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert tool.annotations is not None
+        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.idempotent_hint is True
+        assert tool.annotations.open_world_hint is False
+        assert tool.output_schema is not None
+        assert tool.output_schema["type"] == "object"
+        assert tool.input_schema["type"] == "object"
+    assert tools["suggest_patterns"].input_schema["required"] == ["task"]
+    assert set(tools["suggest_patterns"].input_schema["properties"]) == {
+        "task",
+        "code",
+        "path",
+        "top",
+    }
+    assert tools["render_pattern"].input_schema["required"] == ["pattern"]
+    assert "suggestions" in tools["suggest_patterns"].output_schema["properties"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_suggest_patterns_matches_the_engine(mode: str) -> None:
+    async with connect(mode) as client:
+        result = await client.call_tool("suggest_patterns", {"task": TASK, "top": 2})
+    assert not result.is_error, text_of(result)
+    got = result.structured_content["suggestions"]
+    expected = suggest(TASK, top=2)
+    assert [s["pattern"] for s in got] == [s.pattern for s in expected]
+    assert got[0]["pattern"] == "websocket_handler"
+    first, engine = got[0], expected[0]
+    assert first["reasons"] == [r.to_json() for r in engine.reasons]
+    assert first["params"] == engine.params
+    assert first["command"] == engine.command
+    assert first["why"] == engine.why
+
+
+def _render_or_error(name: str, pack: Any) -> tuple[list[Any], str | None]:
+    try:
+        return render(name, {}, with_tests=True, pack=pack), None
+    except BapError as exc:
+        return [], exc.format_message().removeprefix("Error: ")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_render_pattern_returns_files_and_writes_nothing(
+    mode: str, tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    pack = load_pack()
+    checked = 0
+    async with connect(mode) as client:
+        for name in pack.patterns:
+            result = await client.call_tool(
+                "render_pattern", {"pattern": name, "with_tests": True}
+            )
+            files, error = _render_or_error(name, pack)
+            if error is not None:  # a required parameter: the tool must say the same
+                assert result.is_error
+                assert error in text_of(result)
+                continue
+            assert not result.is_error, text_of(result)
+            got = result.structured_content["files"]
+            assert got == [{"path": f.path, "content": f.content} for f in files]
+            checked += 1
+    assert checked or pack.patterns  # every pattern went one way or the other
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_unknown_pattern_names_the_choices_and_a_guess(mode: str) -> None:
+    async with connect(mode) as client:
+        result = await client.call_tool("render_pattern", {"pattern": "websocket_handlr"})
+    assert result.is_error
+    text = text_of(result)
+    assert "unknown pattern 'websocket_handlr'" in text
+    for name in load_pack().patterns:
+        assert name in text
+    assert "Did you mean 'websocket_handler'?" in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_bad_parameter_names_the_allowed_ones(mode: str) -> None:
+    spec = load_pack().pattern("websocket_handler")
+    async with connect(mode) as client:
+        result = await client.call_tool(
+            "render_pattern", {"pattern": "websocket_handler", "params": {"no_such_param": "x"}}
+        )
+    assert result.is_error
+    text = text_of(result)
+    assert "unknown parameter 'no_such_param'" in text
+    for p in spec.params:
+        assert p.name in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_oversized_inputs_are_refused_with_the_limit(mode: str) -> None:
+    async with connect(mode) as client:
+        big_task = await client.call_tool("suggest_patterns", {"task": "x" * (TASK_MAX + 1)})
+        big_code = await client.call_tool("check_code", {"code": "#" * (CODE_MAX + 1)})
+        fine = await client.call_tool("suggest_patterns", {"task": "x" * TASK_MAX})
+    assert big_task.is_error
+    assert f"'task' is too large: {TASK_MAX + 1:,} bytes (the limit is {TASK_MAX:,}" in text_of(
+        big_task
+    )
+    assert big_code.is_error
+    assert f"the limit is {CODE_MAX:,} bytes" in text_of(big_code)
+    assert not fine.is_error
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_list_patterns_lists_the_pack(mode: str) -> None:
+    pack = load_pack()
+    async with connect(mode) as client:
+        result = await client.call_tool("list_patterns", {})
+    assert not result.is_error
+    got = {p["name"]: p for p in result.structured_content["patterns"]}
+    assert set(got) == set(pack.patterns)
+    for name, spec in pack.patterns.items():
+        assert got[name]["description"] == spec.description
+        assert [p["name"] for p in got[name]["params"]] == [p.name for p in spec.params]
+        assert got[name]["resource"] == f"pattern://{name}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_check_code_reports_bap001(mode: str) -> None:
+    async with connect(mode) as client:
+        buggy = await client.call_tool("check_code", {"code": BUGGY, "path": "agents.py"})
+        clean = await client.call_tool("check_code", {"code": MODEL, "path": "agents.py"})
+        broken = await client.call_tool("check_code", {"code": "def (:\n"})
+    assert not buggy.is_error, text_of(buggy)
+    findings = buggy.structured_content["findings"]
+    assert findings == [f.to_json() for f in engine_check(BUGGY, path="agents.py")]
+    assert [f["line"] for f in findings] == [MUTATION_LINE]
+    assert findings[0]["code"] == "BAP001"
+    assert clean.structured_content == {"findings": []}
+    assert broken.is_error or broken.structured_content == {"findings": []}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_resources_serve_templates_and_the_skill(mode: str) -> None:
+    pack = load_pack()
+    spec = pack.pattern("websocket_handler")
+    async with connect(mode) as client:
+        templates = (await client.list_resource_templates()).resource_templates
+        listed = (await client.list_resources()).resources
+        doc = (await client.read_resource("pattern://websocket_handler")).contents[0]
+        skill = (await client.read_resource("skill://SKILL.md")).contents[0]
+        with pytest.raises(MCPError, match=r"unknown pattern 'websocket_handlr'.*Did you mean"):
+            await client.read_resource("pattern://websocket_handlr")
+    assert [t.uri_template for t in templates] == ["pattern://{name}"]
+    assert [str(r.uri) for r in listed] == ["skill://SKILL.md"]
+    assert doc.mime_type == "text/markdown"
+    for f in spec.files:
+        assert (spec.directory / f.template).read_text().rstrip("\n") in doc.text
+    for p in spec.params:
+        assert f"`{p.name}`" in doc.text
+    assert skill.text == pack.skill_path.read_text()
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_apply_pattern_prompt(mode: str) -> None:
+    async with connect(mode) as client:
+        prompts = (await client.list_prompts()).prompts
+        got = await client.get_prompt(
+            "apply_pattern", {"pattern": "websocket_handler", "task": TASK}
+        )
+        with pytest.raises(MCPError, match="Did you mean 'websocket_handler'"):
+            await client.get_prompt("apply_pattern", {"pattern": "websocket_handlr", "task": "x"})
+    assert [p.name for p in prompts] == ["apply_pattern"]
+    assert {a.name for a in prompts[0].arguments or []} == {"pattern", "task"}
+    text = got.messages[0].content.text
+    assert TASK in text
+    assert "pattern://websocket_handler" in text
+    assert "render_pattern" in text
