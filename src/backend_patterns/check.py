@@ -242,4 +242,8 @@ def check_tree(
     """Check files and folders as one tree; warnings name the files that were skipped."""
     sources, warnings = read_sources(paths)
     findings, more = check_sources(sources, json_attrs)
-    return findings, warnings + more
+    return findings, sort_warnings(warnings + more)
+
+
+def sort_warnings(warnings: Iterable[FileWarning]) -> list[FileWarning]:
+    return sorted(warnings, key=lambda w: (w.path, w.line, w.col))

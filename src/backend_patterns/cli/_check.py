@@ -44,7 +44,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
     args = parser.parse_args(argv)
 
     from .._check_report import FORMATS
-    from ..check import check_sources, parse_json_attrs, read_sources
+    from ..check import check_sources, parse_json_attrs, read_sources, sort_warnings
 
     parse_json_attrs(args.json_attrs)  # bad values fail before any file is read
     paths = [p for p in args.paths if p != "-"]
@@ -58,7 +58,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
     elif args.stdin_filename:
         raise UsageError("--stdin-filename needs '-' among the paths.")
     findings, more = check_sources(sources, args.json_attrs)
-    for warning in warnings + more:
+    for warning in sort_warnings(warnings + more):
         sys.stderr.write(warning.format() + "\n")
     sys.stdout.write(FORMATS[args.format](findings))
     return 1 if findings else 0
