@@ -7,63 +7,106 @@ only when a path or code is given.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from ._text import stem, words
 
 Phrase = tuple[str, ...]  # stems
 
+# Plain classes, not dataclasses: importing dataclasses costs more than matching a task.
 
-@dataclass(frozen=True, slots=True)
+
 class Hit:
-    rule: str
-    pattern: str  # a pattern name, or "*" for a negative rule that applies to every pattern
-    kind: str
-    matched: str
-    weight: float
-    effect: str = "add"  # add | veto | lower
-    message: str = ""
+    __slots__ = ("rule", "pattern", "kind", "matched", "weight", "effect", "message")
+
+    def __init__(
+        self,
+        rule: str,
+        pattern: str,
+        kind: str,
+        matched: str,
+        weight: float,
+        effect: str = "add",
+        message: str = "",
+    ) -> None:
+        self.rule = rule
+        self.pattern = pattern  # a pattern name, or "*" for a negative rule on every pattern
+        self.kind = kind
+        self.matched = matched
+        self.weight = weight
+        self.effect = effect  # add | veto | lower | near
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Hit({self.rule!r}, {self.pattern!r}, {self.kind!r}, {self.matched!r})"
 
 
-@dataclass(slots=True)
 class Rule:
-    id: str
-    pattern: str
-    kind: str
-    weight: float
-    message: str
-    any: list[Any]
-    all: list[list[Any]]
-    not_: list[Any]
-    min: int
-    effect: str
-    needs: str | None = None
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
+    __slots__ = (
+        "id",
+        "pattern",
+        "kind",
+        "weight",
+        "message",
+        "any",
+        "all",
+        "not_",
+        "min",
+        "effect",
+        "needs",
+        "include",
+        "exclude",
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.id: str = data["id"]
+        self.pattern: str = data["pattern"]
+        self.kind: str = data["kind"]
+        self.weight: float = data["weight"]
+        self.message: str = data["message"]
+        self.any: list[Any] = data["any"]
+        self.all: list[list[Any]] = data["all"]
+        self.not_: list[Any] = data["not"]
+        self.min: int = data["min"]
+        self.effect: str = data["effect"]
+        self.needs: str | None = data["needs"]
+        self.include: list[str] = data["include"]
+        self.exclude: list[str] = data["exclude"]
 
 
-@dataclass(slots=True)
 class TaskView:
-    """A task seen by the matcher: its tokens, their (typo-corrected) stems, its normal form."""
+    """A task seen by the matcher: its tokens, their (typo-corrected) stems, its text."""
 
-    tokens: list[str]
-    stems: list[str]
-    text: str
-    corrections: dict[int, str]
-    positions: dict[str, list[int]]
+    __slots__ = ("tokens", "stems", "text", "corrections", "positions")
 
-    def find(self, phrase: Phrase) -> str | None:
-        """The words of the first occurrence of ``phrase``, or None."""
+    def __init__(
+        self,
+        tokens: list[str],
+        stems: list[str],
+        text: str,
+        corrections: dict[int, str],
+        positions: dict[str, list[int]],
+    ) -> None:
+        self.tokens = tokens
+        self.stems = stems
+        self.text = text
+        self.corrections = corrections
+        self.positions = positions
+
+    def find(self, phrase: Sequence[str]) -> str | None:
+        """The words of the first occurrence of ``phrase`` (a sequence of stems), or None."""
         first = self.positions.get(phrase[0])
         if not first:
             return None
         n = len(phrase)
+        if n == 1:
+            return self.tokens[first[0]]
         stems = self.stems
+        want = list(phrase)
         for i in first:
-            if tuple(stems[i : i + n]) == phrase:
+            if stems[i : i + n] == want:
                 return " ".join(self.tokens[i : i + n])
         return None
 
@@ -92,54 +135,121 @@ def _glob_regex(glob: str) -> str:
     return "".join(out) + r"\Z"
 
 
+def _regex_program(source: str) -> list[Any] | None:
+    """What ``re.compile(source, re.I)`` hands to ``_sre.compile``, in marshal-able form.
+
+    Parsing a regular expression is pure Python and costs tens of microseconds; a pack has
+    about a hundred. Keeping the compiled program in the pack cache removes that cost from
+    every prompt. The program is only valid for this exact interpreter: the cache key holds
+    ``sys.version`` and the loader falls back to ``re.compile`` on any mismatch.
+    """
+    try:
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(source, re.IGNORECASE)
+        code = _compiler._code(parsed, re.IGNORECASE)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        flags = int(re.IGNORECASE | parsed.state.flags)
+        return [flags, [int(c) for c in code], parsed.state.groups - 1, groupindex, indexgroup]
+    except Exception:  # any internal difference: just compile at run time
+        return None
+
+
+def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
+    """Turn validated ``triggers.yaml`` data into the matcher's ready form (marshal-able)."""
+    settings = triggers.get("settings") or {}
+    vocabulary = {k: _as_list(v) for k, v in (triggers.get("vocabulary") or {}).items()}
+    raw_words: set[str] = set()
+    regexes: set[str] = set()
+    rules: list[dict[str, Any]] = []
+    for raw in triggers["rules"]:
+        kind = raw["kind"]
+
+        def items(value: Any, kind: str = kind) -> list[Any]:
+            out: list[Any] = []
+            for item in _as_list(value):
+                expanded = vocabulary.get(item[1:], []) if item.startswith("@") else [item]
+                for text in expanded:
+                    if kind == "keyword":
+                        parts = words(text)
+                        raw_words.update(p for p in parts if len(p) >= 5)
+                        out.append([[stem(p) for p in parts], text])
+                    elif kind == "path":
+                        out.append(text)
+                        regexes.add(_glob_regex(text))
+                    else:
+                        out.append(text)
+                        regexes.add(text)
+            return out
+
+        paths = raw.get("paths") or {}
+        include, exclude = _as_list(paths.get("include")), _as_list(paths.get("exclude"))
+        regexes.update(_glob_regex(g) for g in include + exclude)
+        rules.append(
+            {
+                "id": raw["id"],
+                "pattern": raw.get("pattern", "*"),
+                "kind": kind,
+                "weight": float(raw.get("weight", 1.0)),
+                "message": str(raw.get("message", "")),
+                "any": items(raw.get("any")),
+                "all": [items(a) for a in _as_list(raw.get("all"))],
+                "not": items(raw.get("not")),
+                "min": int(raw.get("min", 1)),
+                "effect": str(raw.get("effect", "veto" if kind == "negative" else "add")),
+                "needs": raw.get("needs"),
+                "include": include,
+                "exclude": exclude,
+            }
+        )
+    known = sorted(
+        {
+            s
+            for r in rules
+            if r["kind"] == "keyword"
+            for phrase, _ in [*r["any"], *(p for g in r["all"] for p in g), *r["not"]]
+            for s in phrase
+        }
+    )
+    common = {w.lower() for w in _as_list(settings.get("common_words"))}
+    fuzzy = sorted(w for w in raw_words if w not in common)
+    programs = {source: _regex_program(source) for source in sorted(regexes)}
+    return {
+        "python": sys.version,
+        "threshold": float(settings.get("threshold", 0.5)),
+        "near_miss": float(settings.get("near_miss", 0.25)),
+        "max_task_chars": int(settings.get("max_task_chars", 20_000)),
+        "max_code_chars": int(settings.get("max_code_chars", 2_000_000)),
+        "descriptions": {
+            n: str(i.get("description", "")) for n, i in (triggers.get("patterns") or {}).items()
+        },
+        "rules": rules,
+        "known_stems": known,
+        "fuzzy_words": fuzzy,
+        "fuzzy_stems": {w: stem(w) for w in fuzzy},
+        "programs": {k: v for k, v in programs.items() if v is not None},
+    }
+
+
 class Compiled:
     """The rules of one pack, ready to evaluate."""
 
-    def __init__(self, triggers: dict[str, Any]) -> None:
-        settings = triggers.get("settings") or {}
-        self.threshold = float(settings.get("threshold", 0.5))
-        self.near_miss = float(settings.get("near_miss", 0.25))
-        self.max_task_chars = int(settings.get("max_task_chars", 20_000))
-        self.max_code_chars = int(settings.get("max_code_chars", 2_000_000))
-        self.descriptions = {n: str(i.get("description", "")) for n, i in
-                             (triggers.get("patterns") or {}).items()}
+    def __init__(self, prepared: dict[str, Any]) -> None:
+        self.threshold: float = prepared["threshold"]
+        self.near_miss: float = prepared["near_miss"]
+        self.max_task_chars: int = prepared["max_task_chars"]
+        self.max_code_chars: int = prepared["max_code_chars"]
+        self.descriptions: dict[str, str] = prepared["descriptions"]
         self.order = list(self.descriptions)
-        vocabulary = {k: _as_list(v) for k, v in (triggers.get("vocabulary") or {}).items()}
-        self.rules: list[Rule] = []
-        raw_words: set[str] = set()
-        for raw in triggers["rules"]:
-            kind = raw["kind"]
-            keyword = kind == "keyword"
-
-            def items(value: Any, keyword: bool = keyword) -> list[Any]:
-                out: list[Any] = []
-                for item in _as_list(value):
-                    expanded = vocabulary.get(item[1:], []) if item.startswith("@") else [item]
-                    for text in expanded:
-                        if keyword:
-                            parts = words(text)
-                            raw_words.update(p for p in parts if len(p) >= 5)
-                            out.append((tuple(stem(p) for p in parts), text))
-                        else:
-                            out.append(text)
-                return out
-
-            paths = raw.get("paths") or {}
-            self.rules.append(Rule(
-                id=raw["id"], pattern=raw.get("pattern", "*"), kind=kind,
-                weight=float(raw.get("weight", 1.0)), message=str(raw.get("message", "")),
-                any=items(raw.get("any")), all=[items(a) for a in _as_list(raw.get("all"))],
-                not_=items(raw.get("not")), min=int(raw.get("min", 1)),
-                effect=str(raw.get("effect", "veto" if kind == "negative" else "add")),
-                needs=raw.get("needs"),
-                include=_as_list(paths.get("include")), exclude=_as_list(paths.get("exclude")),
-            ))
-        self.known_stems = {s for r in self.rules if r.kind == "keyword"
-                            for phrase, _ in [*r.any, *(p for g in r.all for p in g), *r.not_]
-                            for s in phrase}
-        common = {w.lower() for w in _as_list(settings.get("common_words"))}
-        self.fuzzy_words = sorted(w for w in raw_words if w not in common)
-        self.fuzzy_stems = {w: stem(w) for w in self.fuzzy_words}
+        self.rules = [Rule(r) for r in prepared["rules"]]
+        self.known_stems = set(prepared["known_stems"])
+        self.fuzzy_words: list[str] = prepared["fuzzy_words"]
+        self.fuzzy_stems: dict[str, str] = prepared["fuzzy_stems"]
+        same_python = prepared.get("python") == sys.version
+        self._programs: dict[str, list[Any]] = prepared["programs"] if same_python else {}
         self._fuzzy_cache: dict[str, str | None] = {}
         self._regex: dict[str, re.Pattern[str]] = {}
 
@@ -147,18 +257,24 @@ class Compiled:
     def regex(self, source: str) -> re.Pattern[str]:
         compiled = self._regex.get(source)
         if compiled is None:
-            compiled = self._regex[source] = re.compile(source, re.IGNORECASE)
-        return compiled
+            program = self._programs.get(source)
+            if program is not None:
+                try:
+                    import _sre  # type: ignore[import-not-found]
 
-    @cached_property
-    def _glob_cache(self) -> dict[str, re.Pattern[str]]:
-        return {}
+                    flags, code, groups, groupindex, indexgroup = program
+                    compiled = _sre.compile(
+                        source, flags, code, groups, groupindex, tuple(indexgroup)
+                    )
+                except Exception:  # a program from another interpreter: compile afresh
+                    compiled = None
+            if compiled is None:
+                compiled = re.compile(source, re.IGNORECASE)
+            self._regex[source] = compiled
+        return compiled
 
     def glob(self, glob: str) -> re.Pattern[str]:
-        compiled = self._glob_cache.get(glob)
-        if compiled is None:
-            compiled = self._glob_cache[glob] = re.compile(_glob_regex(glob), re.IGNORECASE)
-        return compiled
+        return self.regex(_glob_regex(glob))
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word ``token`` is a typo of (one edit; two for long words), if any."""
@@ -168,8 +284,7 @@ class Compiled:
         from rapidfuzz.distance import OSA
 
         limit = 2 if len(token) >= 8 else 1
-        best = process.extractOne(token, self.fuzzy_words, scorer=OSA.distance,
-                                  score_cutoff=limit)
+        best = process.extractOne(token, self.fuzzy_words, scorer=OSA.distance, score_cutoff=limit)
         word = None
         if best is not None and abs(len(best[0]) - len(token)) <= limit:
             word = str(best[0])
@@ -273,8 +388,17 @@ class Compiled:
                 matched = self._regex_rule(rule, code) if code else None
             if matched is not None:
                 effect = rule.effect if rule.kind == "negative" else "add"
-                out.append(Hit(rule.id, rule.pattern, rule.kind, matched, rule.weight, effect,
-                               rule.message))
+                out.append(
+                    Hit(
+                        rule.id,
+                        rule.pattern,
+                        rule.kind,
+                        matched,
+                        rule.weight,
+                        effect,
+                        rule.message,
+                    )
+                )
         return out
 
     def near_misses(self, task: str) -> list[Hit]:
@@ -292,18 +416,35 @@ class Compiled:
             partial += [t for g in rule.all for t in (view.find(p) for p, _ in g) if t]
             partial = list(dict.fromkeys(partial))
             if partial:
-                out.append(Hit(rule.id, rule.pattern, "keyword", " + ".join(partial),
-                               rule.weight, "near", rule.message))
+                out.append(
+                    Hit(
+                        rule.id,
+                        rule.pattern,
+                        "keyword",
+                        " + ".join(partial),
+                        rule.weight,
+                        "near",
+                        rule.message,
+                    )
+                )
                 continue
             vocab = [" ".join(p) for p, _ in rule.any if len(" ".join(p)) >= 5]
             for token in set(view.tokens):
                 if len(token) < 5:
                     continue
-                best = process.extractOne(stem(token), vocab, scorer=OSA.distance,
-                                          score_cutoff=2)
+                best = process.extractOne(stem(token), vocab, scorer=OSA.distance, score_cutoff=2)
                 if best is not None and best[1] == 2:
-                    out.append(Hit(rule.id, rule.pattern, "keyword",
-                                   f"{token}~{best[0]}", rule.weight, "near", rule.message))
+                    out.append(
+                        Hit(
+                            rule.id,
+                            rule.pattern,
+                            "keyword",
+                            f"{token}~{best[0]}",
+                            rule.weight,
+                            "near",
+                            rule.message,
+                        )
+                    )
                     break
         return out
 

@@ -28,7 +28,9 @@ def load_with_lines(path: Path) -> tuple[Any, dict[Where, int]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise PackError(f"invalid YAML: {exc.problem or exc.context}.", path=str(path), line=line)
+        raise PackError(
+            f"invalid YAML: {exc.problem or exc.context}.", path=str(path), line=line
+        ) from None
     except yaml.YAMLError as exc:
         raise PackError(f"invalid YAML: {exc}.", path=str(path)) from None
     lines: dict[Where, int] = {}

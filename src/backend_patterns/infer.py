@@ -7,20 +7,75 @@ import re
 from .pack import PatternSpec
 
 _STOP = {
-    "a", "an", "the", "this", "that", "these", "my", "our", "your", "all", "every", "each",
-    "new", "basic", "simple", "usual", "existing", "same", "other", "api", "rest", "crud", "db",
-    "database", "model", "table", "entity", "resource", "endpoint", "endpoints", "route",
-    "routes", "router", "service", "services", "class", "it", "them", "me", "us", "fastapi",
-    "sqlalchemy", "postgres", "websocket", "websockets", "jsonb", "json", "http", "backend",
-    "frontend", "app", "module", "v1", "v2", "api/v1", "admin", "users'", "user's", "both",
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "my",
+    "our",
+    "your",
+    "all",
+    "every",
+    "each",
+    "new",
+    "basic",
+    "simple",
+    "usual",
+    "existing",
+    "same",
+    "other",
+    "api",
+    "rest",
+    "crud",
+    "db",
+    "database",
+    "model",
+    "table",
+    "entity",
+    "resource",
+    "endpoint",
+    "endpoints",
+    "route",
+    "routes",
+    "router",
+    "service",
+    "services",
+    "class",
+    "it",
+    "them",
+    "me",
+    "us",
+    "fastapi",
+    "sqlalchemy",
+    "postgres",
+    "websocket",
+    "websockets",
+    "jsonb",
+    "json",
+    "http",
+    "backend",
+    "frontend",
+    "app",
+    "module",
+    "v1",
+    "v2",
+    "api/v1",
+    "admin",
+    "users'",
+    "user's",
+    "both",
 }
 _ENTITY = [
     # XService / the Invoice model / the Vendor table / the Team entity
     re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*?)(?:Service|Srvice|Servcie|Repository)\b"),
     re.compile(r"\b(?:the|a|an)\s+([A-Z][A-Za-z0-9]+)\s+(?:model|table|entity|resource|class)\b"),
     # CRUD endpoints for invoices / routes for tags / service layer for orders
-    re.compile(r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
-               r"([A-Za-z][A-Za-z0-9_]+)\b"),
+    re.compile(
+        r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
+        r"([A-Za-z][A-Za-z0-9_]+)\b"
+    ),
     # /api/v1/warehouses, /projects/{project_id}
     re.compile(r"/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"),
 ]
@@ -30,8 +85,23 @@ _CODE_ENTITY = [
     re.compile(r"class\s+([A-Z][A-Za-z0-9]+)\((?:Base|DeclarativeBase|SQLModel)\b"),
 ]
 _PATH_ENTITY = re.compile(r"([a-z][a-z0-9_]+?)(?:_service|_router|_routes|_api)?\.py\Z")
-_SKIP_PATH = {"__init__", "main", "app", "routes", "router", "api", "service", "services",
-              "models", "schemas", "deps", "helpers", "utils", "jsonb_helpers", "chat"}
+_SKIP_PATH = {
+    "__init__",
+    "main",
+    "app",
+    "routes",
+    "router",
+    "api",
+    "service",
+    "services",
+    "models",
+    "schemas",
+    "deps",
+    "helpers",
+    "utils",
+    "jsonb_helpers",
+    "chat",
+}
 
 
 def singular(word: str) -> str:
@@ -54,8 +124,10 @@ def pascal(word: str) -> str:
     if not parts:
         return ""
     parts[-1] = singular(parts[-1].lower())
-    return "".join(p[:1].upper() + p[1:].lower() if not p[1:].islower() else p[:1].upper() + p[1:]
-                   for p in parts)
+    return "".join(
+        p[:1].upper() + p[1:].lower() if not p[1:].islower() else p[:1].upper() + p[1:]
+        for p in parts
+    )
 
 
 def _candidate(word: str) -> str | None:
@@ -73,18 +145,19 @@ def infer_resource(task: str, code: str | None, path: str | None) -> str | None:
                 return name
     if code:
         for regex in _CODE_ENTITY:
-            match = regex.search(code)
-            if match and (name := _candidate(match.group(1))):
+            found = regex.search(code)
+            if found and (name := _candidate(found.group(1))):
                 return name
     if path:
-        match = _PATH_ENTITY.search(path.replace("\\", "/").rsplit("/", 1)[-1])
-        if match and match.group(1) not in _SKIP_PATH and (name := _candidate(match.group(1))):
+        found = _PATH_ENTITY.search(path.replace("\\", "/").rsplit("/", 1)[-1])
+        if found and found.group(1) not in _SKIP_PATH and (name := _candidate(found.group(1))):
             return name
     return None
 
 
-def infer_params(pattern: PatternSpec, task: str, code: str | None = None,
-                 path: str | None = None) -> dict[str, str]:
+def infer_params(
+    pattern: PatternSpec, task: str, code: str | None = None, path: str | None = None
+) -> dict[str, str]:
     """The parameters of ``pattern`` that the task, code or path state clearly enough."""
     declared = {p.name: p for p in pattern.params}
     out: dict[str, str] = {}
@@ -97,9 +170,13 @@ def infer_params(pattern: PatternSpec, task: str, code: str | None = None,
     if id_type is not None and "uuid" in id_type.choices and re.search(r"\buuids?\b", lowered):
         out["id_type"] = "uuid"
     backplane = declared.get("backplane")
-    if backplane is not None and "redis" in backplane.choices and re.search(
-        r"\bredis\b|\b(several|multiple|many)\s+(workers|processes|instances|servers|pods)\b",
-        lowered,
+    if (
+        backplane is not None
+        and "redis" in backplane.choices
+        and re.search(
+            r"\bredis\b|\b(several|multiple|many)\s+(workers|processes|instances|servers|pods)\b",
+            lowered,
+        )
     ):
         out["backplane"] = "redis"
     return out

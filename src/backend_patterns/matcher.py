@@ -6,10 +6,9 @@ deterministic, and an empty list when nothing fits well enough.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from ._rules import Compiled, Hit, score
+from ._rules import Compiled, Hit, prepare, score
 from .errors import UsageError
 from .pack import Pack, load_pack
 
@@ -17,26 +16,49 @@ FINDING_WEIGHT = 0.95
 MAX_TASK_BYTES = 1_000_000
 MAX_CODE_BYTES = 5_000_000
 
+# Plain classes, not dataclasses: this module is imported on every prompt.
 
-@dataclass(frozen=True, slots=True)
+
 class Reason:
-    kind: str  # keyword | intent | path | code | finding | negative
-    rule: str  # the rule id in triggers.yaml (or BAP001 for a checker finding)
-    matched: str  # the text that fired it
-    weight: float
+    __slots__ = ("kind", "rule", "matched", "weight")
+
+    def __init__(self, kind: str, rule: str, matched: str, weight: float) -> None:
+        self.kind = kind  # keyword | intent | path | code | finding
+        self.rule = rule  # the rule id in triggers.yaml (or BAP001 for a checker finding)
+        self.matched = matched  # the text that fired it
+        self.weight = weight
+
+    def __repr__(self) -> str:
+        return f"Reason({self.kind!r}, {self.rule!r}, {self.matched!r}, {self.weight})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "rule": self.rule, "matched": self.matched,
-                "weight": round(self.weight, 3)}
+        return {
+            "kind": self.kind,
+            "rule": self.rule,
+            "matched": self.matched,
+            "weight": round(self.weight, 3),
+        }
 
 
-@dataclass(frozen=True, slots=True)
 class Suggestion:
-    pattern: str
-    score: float  # 0..1
-    description: str
-    reasons: tuple[Reason, ...]
-    params: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("pattern", "score", "description", "reasons", "params")
+
+    def __init__(
+        self,
+        pattern: str,
+        score: float,
+        description: str,
+        reasons: tuple[Reason, ...],
+        params: dict[str, str] | None = None,
+    ) -> None:
+        self.pattern = pattern
+        self.score = score  # 0..1
+        self.description = description
+        self.reasons = reasons
+        self.params = params or {}
+
+    def __repr__(self) -> str:
+        return f"Suggestion({self.pattern!r}, {self.score}, params={self.params!r})"
 
     @property
     def command(self) -> str:
@@ -63,15 +85,24 @@ class Suggestion:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class Explanation:
     """Every pattern's score, what fired, and what nearly fired (for ``bap explain``)."""
 
-    pattern: str
-    score: float
-    fired: tuple[Hit, ...]
-    near: tuple[Hit, ...]
-    suggested: bool
+    __slots__ = ("pattern", "score", "fired", "near", "suggested")
+
+    def __init__(
+        self,
+        pattern: str,
+        score: float,
+        fired: tuple[Hit, ...],
+        near: tuple[Hit, ...],
+        suggested: bool,
+    ) -> None:
+        self.pattern = pattern
+        self.score = score
+        self.fired = fired
+        self.near = near
+        self.suggested = suggested
 
 
 _compiled: dict[int, tuple[Pack, Compiled]] = {}
@@ -81,7 +112,7 @@ def compiled(pack: Pack) -> Compiled:
     """The compiled rules of ``pack``, built once per pack object."""
     entry = _compiled.get(id(pack))
     if entry is None or entry[0] is not pack:
-        entry = _compiled[id(pack)] = (pack, Compiled(pack.triggers))
+        entry = _compiled[id(pack)] = (pack, Compiled(pack.compiled or prepare(pack.triggers)))
     return entry[1]
 
 
@@ -104,12 +135,15 @@ def _finding_hits(code: str | None, path: str | None) -> list[Hit]:
         findings = check_code(code, path)
     except (SyntaxError, ValueError, RecursionError):
         return []
-    return [Hit("BAP001", "jsonb_mutation", "finding", f"line {f.line}: {f.message}",
-                FINDING_WEIGHT) for f in findings[:3]]
+    return [
+        Hit("BAP001", "jsonb_mutation", "finding", f"line {f.line}: {f.message}", FINDING_WEIGHT)
+        for f in findings[:3]
+    ]
 
 
-def _evaluate(task: str, code: str | None, path: str | None,
-              pack: Pack) -> tuple[Compiled, list[Hit], dict[str, float]]:
+def _evaluate(
+    task: str, code: str | None, path: str | None, pack: Pack
+) -> tuple[Compiled, list[Hit], dict[str, float]]:
     _check_input(task, code)
     rules = compiled(pack)
     hits = rules.hits(task, code, path) + _finding_hits(code, path)
@@ -118,8 +152,11 @@ def _evaluate(task: str, code: str | None, path: str | None,
 
 
 def _reasons(hits: list[Hit], name: str) -> tuple[Reason, ...]:
-    return tuple(Reason(h.kind, h.rule, h.matched, h.weight) for h in hits
-                 if h.pattern == name and h.effect == "add")
+    return tuple(
+        Reason(h.kind, h.rule, h.matched, h.weight)
+        for h in hits
+        if h.pattern == name and h.effect == "add"
+    )
 
 
 def suggest(
@@ -132,25 +169,29 @@ def suggest(
     """Ranked suggestions, best first; an empty list when nothing fits."""
     pack = pack or load_pack()
     rules, hits, scores = _evaluate(task, code, path, pack)
-    ranked = sorted((s, -rules.order.index(n), n) for n, s in scores.items()
-                    if s >= rules.threshold)
+    ranked = sorted(
+        (s, -rules.order.index(n), n) for n, s in scores.items() if s >= rules.threshold
+    )
     ranked.reverse()
     out: list[Suggestion] = []
     for value, _, name in ranked[: max(top, 0)]:
         from .infer import infer_params
 
-        out.append(Suggestion(
-            pattern=name,
-            score=round(value, 4),
-            description=pack.patterns[name].description or rules.descriptions.get(name, ""),
-            reasons=_reasons(hits, name),
-            params=infer_params(pack.patterns[name], task, code, path),
-        ))
+        out.append(
+            Suggestion(
+                pattern=name,
+                score=round(value, 4),
+                description=pack.patterns[name].description or rules.descriptions.get(name, ""),
+                reasons=_reasons(hits, name),
+                params=infer_params(pack.patterns[name], task, code, path),
+            )
+        )
     return out
 
 
-def explain(task: str, code: str | None = None, path: str | None = None,
-            pack: Pack | None = None) -> tuple[list[Explanation], list[Hit]]:
+def explain(
+    task: str, code: str | None = None, path: str | None = None, pack: Pack | None = None
+) -> tuple[list[Explanation], list[Hit]]:
     """Every pattern's score with the rules that fired and nearly fired, plus the negatives."""
     pack = pack or load_pack()
     rules, hits, scores = _evaluate(task, code, path, pack)

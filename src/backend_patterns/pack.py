@@ -1,4 +1,4 @@
-"""Finding and loading a pack: ``triggers.yaml``, ``SKILL.md`` and ``patterns/<name>/pattern.yaml``.
+"""Finding and loading a pack: ``triggers.yaml``, ``SKILL.md``, ``patterns/<name>/pattern.yaml``.
 
 A loaded pack is plain, validated data. Parsing YAML costs more than the rest of ``bap suggest``
 together, so the parsed form is cached on disk, keyed by the content of every file it came from.
@@ -6,15 +6,20 @@ together, so the parsed form is cached on disk, keyed by the content of every fi
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import sys
+import zlib
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import PackError, did_you_mean
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Plain classes rather than dataclasses, and os.path rather than pathlib: this module is on the
+# path of every prompt, and those two imports alone would cost more than the whole match.
 
 PACK_ENV = "BAP_PACK"
 TRIGGERS = "triggers.yaml"
@@ -23,52 +28,143 @@ PATTERN_FILE = "pattern.yaml"
 
 _PATTERN_KEYS = {"summary", "params", "files"}
 _PARAM_KEYS = {
-    "name", "kind", "default", "derive", "required", "choices", "help", "min", "max", "reserved",
+    "name",
+    "kind",
+    "default",
+    "derive",
+    "required",
+    "choices",
+    "help",
+    "min",
+    "max",
+    "reserved",
 }
 _PARAM_KINDS = {"pascal", "snake", "choice", "fields", "field", "route", "int", "bool", "text"}
 _FILE_KEYS = {"path", "template", "tests"}
 
 
-@dataclass(frozen=True, slots=True)
-class ParamSpec:
-    name: str
-    kind: str
-    help: str
-    default: Any = None
-    derive: str | None = None
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    min: int | None = None
-    max: int | None = None
-    reserved: tuple[str, ...] = ()  # values this param must never take
+class _Record:
+    """Equality and repr from ``__slots__``, like a frozen dataclass without its import cost."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Record)
+            and type(other) is type(self)
+            and (self._values() == other._values())
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
-@dataclass(frozen=True, slots=True)
-class FileSpec:
-    path: str
-    template: str
-    tests: bool = False
+class ParamSpec(_Record):
+    __slots__ = (
+        "name",
+        "kind",
+        "help",
+        "default",
+        "derive",
+        "required",
+        "choices",
+        "min",
+        "max",
+        "reserved",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        help: str,
+        default: Any = None,
+        derive: str | None = None,
+        required: bool = False,
+        choices: tuple[str, ...] = (),
+        min: int | None = None,
+        max: int | None = None,
+        reserved: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.default = default
+        self.derive = derive
+        self.required = required
+        self.choices = choices
+        self.min = min
+        self.max = max
+        self.reserved = reserved  # values this param must never take
 
 
-@dataclass(frozen=True, slots=True)
-class PatternSpec:
-    name: str
-    description: str
-    usage: str
-    summary: str
-    directory: Path
-    params: tuple[ParamSpec, ...]
-    files: tuple[FileSpec, ...]
+class FileSpec(_Record):
+    __slots__ = ("path", "template", "tests")
+
+    def __init__(self, path: str, template: str, tests: bool = False) -> None:
+        self.path = path
+        self.template = template
+        self.tests = tests
+
+
+class PatternSpec(_Record):
+    __slots__ = ("name", "description", "usage", "summary", "dir", "params", "files")
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        usage: str,
+        summary: str,
+        dir: str,
+        params: tuple[ParamSpec, ...],
+        files: tuple[FileSpec, ...],
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.usage = usage
+        self.summary = summary
+        self.dir = dir
+        self.params = params
+        self.files = files
+
+    @property
+    def directory(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.dir)
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
 
 
-@dataclass(frozen=True, slots=True)
-class Pack:
-    root: Path
-    triggers: dict[str, Any]
-    patterns: dict[str, PatternSpec]
+class Pack(_Record):
+    __slots__ = ("dir", "triggers", "patterns", "compiled")
+
+    def __init__(
+        self,
+        dir: str,
+        triggers: dict[str, Any],
+        patterns: dict[str, PatternSpec],
+        compiled: dict[str, Any] | None = None,
+    ) -> None:
+        self.dir = dir
+        self.triggers = triggers
+        self.patterns = patterns
+        self.compiled = compiled or {}  # the rules prepared for the matcher (see _rules.py)
+
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.dir)
 
     @property
     def skill_path(self) -> Path:
@@ -83,93 +179,106 @@ class Pack:
             raise UnknownPatternError(name, self.patterns) from None
 
 
-def bundled_pack_dir() -> Path:
+def bundled_pack_dir() -> str:
     """The pack shipped with the package: inside the wheel, or at the top of a checkout."""
-    here = Path(__file__).resolve().parent
-    inside = here / "_pack"
-    if (inside / TRIGGERS).is_file():
+    here = os.path.dirname(os.path.realpath(__file__))
+    inside = os.path.join(here, "_pack")
+    if os.path.isfile(os.path.join(inside, TRIGGERS)):
         return inside
-    return here.parent.parent
+    return os.path.dirname(os.path.dirname(here))
 
 
-def locate(pack_dir: str | os.PathLike[str] | None = None) -> Path:
+def locate(pack_dir: str | os.PathLike[str] | None = None) -> str:
     """The pack to use: the argument, else ``$BAP_PACK``, else the bundled pack."""
     chosen = pack_dir if pack_dir is not None else os.environ.get(PACK_ENV) or None
     if chosen is None:
         return bundled_pack_dir()
-    root = Path(chosen).expanduser()
-    if not root.is_dir():
-        raise PackError("pack folder not found.", path=str(root))
-    if not (root / TRIGGERS).is_file():
-        raise PackError(f"not a pack: it has no {TRIGGERS}.", path=str(root))
+    root = os.path.expanduser(os.fspath(chosen))
+    if not os.path.isdir(root):
+        raise PackError("pack folder not found.", path=root)
+    if not os.path.isfile(os.path.join(root, TRIGGERS)):
+        raise PackError(f"not a pack: it has no {TRIGGERS}.", path=root)
     return root
 
 
 def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = True) -> Pack:
     """Load and validate a pack, from the on-disk cache when its files have not changed."""
     root = locate(pack_dir)
-    sources = _source_files(root)
-    blobs = []
-    for path in sources:
+    key_parts = [__version__, sys.version]
+    crc = 0
+    for path in _source_files(root):
         try:
-            blobs.append(path.read_bytes())
+            with open(path, "rb") as handle:
+                blob = handle.read()
         except OSError as exc:
-            raise PackError(f"cannot read it ({exc.strerror}).", path=str(path)) from None
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(__version__.encode())
-    for path, blob in zip(sources, blobs, strict=True):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + blob + b"\0")
-    key = digest.hexdigest()
-    raw = _read_cache(key) if cache else None
+            raise PackError(f"cannot read it ({exc.strerror}).", path=path) from None
+        name = os.path.relpath(path, root).encode()
+        crc = zlib.crc32(blob, zlib.crc32(name, crc))
+        key_parts.append(f"{len(blob)}")
+    key = f"{zlib.crc32(''.join(key_parts).encode(), crc):08x}{len(key_parts):02x}"
+    raw = _read_cache(root, key) if cache else None
     if raw is None:
         raw = _parse(root)
         if cache:
-            _write_cache(key, raw)
+            _write_cache(root, key, raw)
     return _build(root, raw)
 
 
-def _source_files(root: Path) -> list[Path]:
-    files = [root / TRIGGERS]
-    patterns = root / "patterns"
-    if patterns.is_dir():
-        files += sorted(patterns.glob(f"*/{PATTERN_FILE}"))
+def _source_files(root: str) -> list[str]:
+    files = [os.path.join(root, TRIGGERS)]
+    patterns = os.path.join(root, "patterns")
+    try:
+        names = sorted(os.listdir(patterns))
+    except OSError:
+        return files
+    for name in names:
+        candidate = os.path.join(patterns, name, PATTERN_FILE)
+        if os.path.isfile(candidate):
+            files.append(candidate)
     return files
 
 
-def _cache_dir() -> Path:
+def _cache_file(root: str, key: str) -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "backend-api-patterns"
+    tag = f"{zlib.crc32(os.path.abspath(root).encode()):08x}"
+    return os.path.join(base, "backend-api-patterns", f"pack-{tag}-{key}.marshal")
 
 
-def _read_cache(key: str) -> dict[str, Any] | None:
+def _read_cache(root: str, key: str) -> dict[str, Any] | None:
     try:
-        data = (_cache_dir() / f"pack-{key}.marshal").read_bytes()
-        raw = marshal.loads(data)
+        with open(_cache_file(root, key), "rb") as handle:
+            raw = marshal.loads(handle.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    return raw if isinstance(raw, dict) else None
+    return raw if isinstance(raw, dict) and raw.get("key") == key else None
 
 
-def _write_cache(key: str, raw: dict[str, Any]) -> None:
-    directory = _cache_dir()
+def _write_cache(root: str, key: str, raw: dict[str, Any]) -> None:
+    target = _cache_file(root, key)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".pack-{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(marshal.dumps(raw))
-        os.replace(tmp, directory / f"pack-{key}.marshal")
+        data = marshal.dumps({**raw, "key": key})
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
     except (OSError, ValueError):
         pass  # a cache we cannot write only costs speed
 
 
-def _parse(root: Path) -> dict[str, Any]:
+def _parse(root_dir: str) -> dict[str, Any]:
     """Parse and validate every file of the pack into marshal-able plain data."""
+    from pathlib import Path
+
+    from ._rules import prepare
     from ._schema import validate_triggers
     from ._yaml import load_with_lines
 
+    root = Path(root_dir)
     triggers_path = root / TRIGGERS
     triggers, lines = load_with_lines(triggers_path)
     patterns: dict[str, Any] = {}
-    for path in _source_files(root)[1:]:
+    for path in map(Path, _source_files(root_dir)[1:]):
         name = path.parent.name
         data, plines = load_with_lines(path)
         patterns[name] = _check_pattern(name, data, plines, str(path))
@@ -177,16 +286,22 @@ def _parse(root: Path) -> dict[str, Any]:
     for name in declared:
         if name not in patterns:
             expected = root / "patterns" / name / PATTERN_FILE
-            raise PackError(f"pattern '{name}' is declared but {expected} is missing.",
-                            path=str(triggers_path), line=lines.get(("patterns", name)))
-    return {"triggers": triggers, "patterns": patterns}
+            raise PackError(
+                f"pattern '{name}' is declared but {expected} is missing.",
+                path=str(triggers_path),
+                line=lines.get(("patterns", name)),
+            )
+    return {"triggers": triggers, "patterns": patterns, "compiled": prepare(triggers)}
 
 
 def _unknown_key(key: str, allowed: set[str], path: str, line: int | None, what: str) -> PackError:
     guess = did_you_mean(key, allowed)
-    return PackError(f"unknown key '{key}' in {what}.", path=path, line=line,
-                     hint=f"Did you mean '{guess}'?" if guess else
-                     f"Allowed: {', '.join(sorted(allowed))}.")
+    return PackError(
+        f"unknown key '{key}' in {what}.",
+        path=path,
+        line=line,
+        hint=f"Did you mean '{guess}'?" if guess else f"Allowed: {', '.join(sorted(allowed))}.",
+    )
 
 
 def _check_pattern(name: str, data: Any, lines: dict[Any, int], path: str) -> dict[str, Any]:
@@ -206,17 +321,27 @@ def _check_pattern(name: str, data: Any, lines: dict[Any, int], path: str) -> di
             raise PackError("each param needs a 'name'.", path=path, line=line)
         for key in param:
             if key not in _PARAM_KEYS:
-                raise _unknown_key(key, _PARAM_KEYS, path, lines.get(("params", i, key)),
-                                   f"param '{param['name']}'")
+                raise _unknown_key(
+                    key,
+                    _PARAM_KEYS,
+                    path,
+                    lines.get(("params", i, key)),
+                    f"param '{param['name']}'",
+                )
         kind = param.get("kind", "text")
         if kind not in _PARAM_KINDS:
             guess = did_you_mean(str(kind), _PARAM_KINDS)
-            raise PackError(f"unknown param kind '{kind}'.", path=path,
-                            line=lines.get(("params", i, "kind")),
-                            hint=f"Did you mean '{guess}'?" if guess else None)
+            raise PackError(
+                f"unknown param kind '{kind}'.",
+                path=path,
+                line=lines.get(("params", i, "kind")),
+                hint=f"Did you mean '{guess}'?" if guess else None,
+            )
     files = data["files"]
     if not isinstance(files, list) or not files:
         raise PackError("'files' must be a non-empty list.", path=path, line=lines.get(("files",)))
+    from pathlib import Path
+
     directory = Path(path).parent
     for i, spec in enumerate(files):
         line = lines.get(("files", i))
@@ -226,12 +351,13 @@ def _check_pattern(name: str, data: Any, lines: dict[Any, int], path: str) -> di
             if key not in _FILE_KEYS:
                 raise _unknown_key(key, _FILE_KEYS, path, lines.get(("files", i, key)), "a file")
         if not (directory / spec["template"]).is_file():
-            raise PackError(f"template '{spec['template']}' not found in {directory}.",
-                            path=path, line=line)
+            raise PackError(
+                f"template '{spec['template']}' not found in {directory}.", path=path, line=line
+            )
     return data
 
 
-def _build(root: Path, raw: dict[str, Any]) -> Pack:
+def _build(root: str, raw: dict[str, Any]) -> Pack:
     patterns: dict[str, PatternSpec] = {}
     declared = raw["triggers"].get("patterns") or {}
     for name, data in raw["patterns"].items():
@@ -260,8 +386,10 @@ def _build(root: Path, raw: dict[str, Any]) -> Pack:
             description=str(info.get("description", "")).strip(),
             usage=str(info.get("usage", "")).strip(),
             summary=str(data.get("summary", "")).strip(),
-            directory=root / "patterns" / name,
+            dir=os.path.join(root, "patterns", name),
             params=params,
             files=files,
         )
-    return Pack(root=root, triggers=raw["triggers"], patterns=patterns)
+    return Pack(
+        dir=root, triggers=raw["triggers"], patterns=patterns, compiled=raw.get("compiled")
+    )

@@ -27,18 +27,44 @@ def run(command: str, argv: list[str], help_: str) -> int:
     rows, negatives = explain(args.task, _read_code(args.code), args.path, pack=pack)
     threshold = compiled(pack).threshold
     if args.json:
-        print(json.dumps({
-            "threshold": threshold,
-            "patterns": [{
-                "pattern": r.pattern, "score": round(r.score, 3), "suggested": r.suggested,
-                "fired": [{"rule": h.rule, "kind": h.kind, "matched": h.matched,
-                           "weight": h.weight} for h in r.fired],
-                "near": [{"rule": h.rule, "kind": h.kind, "matched": h.matched}
-                         for h in r.near],
-            } for r in rows],
-            "negatives": [{"rule": h.rule, "pattern": h.pattern, "effect": h.effect,
-                           "matched": h.matched} for h in negatives],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "threshold": threshold,
+                    "patterns": [
+                        {
+                            "pattern": r.pattern,
+                            "score": round(r.score, 3),
+                            "suggested": r.suggested,
+                            "fired": [
+                                {
+                                    "rule": h.rule,
+                                    "kind": h.kind,
+                                    "matched": h.matched,
+                                    "weight": h.weight,
+                                }
+                                for h in r.fired
+                            ],
+                            "near": [
+                                {"rule": h.rule, "kind": h.kind, "matched": h.matched}
+                                for h in r.near
+                            ],
+                        }
+                        for r in rows
+                    ],
+                    "negatives": [
+                        {
+                            "rule": h.rule,
+                            "pattern": h.pattern,
+                            "effect": h.effect,
+                            "matched": h.matched,
+                        }
+                        for h in negatives
+                    ],
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"threshold {threshold:.2f}")
     for r in rows:

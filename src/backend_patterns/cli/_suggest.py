@@ -42,8 +42,11 @@ def run(command: str, argv: list[str], help_: str) -> int:
     parser.add_argument("--path", metavar="P", help="path of the file being edited")
     parser.add_argument("--top", type=int, default=3, metavar="N", help="at most N (default 3)")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--batch", action="store_true",
-                        help="read JSON lines {id, task, code, path} on stdin, answer each")
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="read JSON lines {id, task, code, path} on stdin, answer each",
+    )
     parser.add_argument("--pack", metavar="DIR", help="use the pack in DIR (or $BAP_PACK)")
     args = parser.parse_args(argv)
 
@@ -103,8 +106,7 @@ def _batch(pack: Any, top: int) -> int:
             if path is not None and not isinstance(path, str):
                 raise UsageError("'path' must be a string or null.")
             found = suggest(task, code=code, path=path, top=top, pack=pack)
-            answer: dict[str, Any] = {"id": case_id,
-                                      "suggestions": [s.to_json() for s in found]}
+            answer: dict[str, Any] = {"id": case_id, "suggestions": [s.to_json() for s in found]}
         except BapError as exc:
             answer = {"id": case_id, "suggestions": [], "error": exc.format_message()}
         out.write(json.dumps(answer) + "\n")
