@@ -274,3 +274,15 @@ def test_bad_arguments(tmp_path: Path, args: list[str]) -> None:
     assert len(done.stderr.splitlines()) == 1
     if "cursr" in args:
         assert "choose from: claude" in done.stderr
+
+
+def test_deny_mode_survives_reinstall_and_uninstalls_cleanly(project: Path) -> None:
+    assert bap("install", "claude", "--deny", cwd=project).returncode == 0
+    settings_path = project / ".claude" / "settings.json"
+    pre = json.loads(settings_path.read_text())["hooks"]["PreToolUse"]
+    assert pre[0]["hooks"][0]["command"].endswith("-m backend_patterns hook pre-tool --deny")
+    first = settings_path.read_bytes()
+    assert bap("install", "claude", cwd=project).returncode == 0  # keeps --deny
+    assert settings_path.read_bytes() == first
+    assert bap("uninstall", "claude", cwd=project).returncode == 0
+    assert settings_path.read_text() == USER_SETTINGS

@@ -60,7 +60,11 @@ def hook_command(argument: str, python: str | None = None) -> str:
 
 
 def _is_ours(command: Any, argument: str) -> bool:
-    return isinstance(command, str) and command.endswith(f"{MODULE_COMMAND} hook {argument}")
+    """Whether ``command`` runs our hook ``argument``, with any interpreter and options."""
+    if not isinstance(command, str):
+        return False
+    _, sep, options = command.partition(f" {MODULE_COMMAND} hook {argument}")
+    return bool(sep) and options.strip() in {"", "--deny"}
 
 
 # ---- JSON files -------------------------------------------------------------------------------
@@ -144,8 +148,12 @@ def save_json(path: Path, data: dict[str, Any], old_text: str | None, report: Re
 # ---- settings.json hooks ----------------------------------------------------------------------
 
 
-def merge_hooks(settings: dict[str, Any], python: str) -> dict[str, Any]:
-    """``settings`` with our three hooks added once; everything else kept as it is."""
+def merge_hooks(settings: dict[str, Any], python: str, *, deny: bool = False) -> dict[str, Any]:
+    """``settings`` with our three hooks added once; everything else kept as it is.
+
+    A hook already there gets the current interpreter and keeps its ``--deny``; ``deny`` adds
+    ``--deny`` to the PreToolUse hook.
+    """
     out = _copy(settings)
     hooks = out.setdefault("hooks", {})
     if not isinstance(hooks, dict):
@@ -157,16 +165,18 @@ def merge_hooks(settings: dict[str, Any], python: str) -> dict[str, Any]:
                 f"'hooks.{event}' in settings.json is not a list; nothing was changed."
             )
         command = hook_command(argument, python)
+        strict = f"{command} --deny" if argument == "pre-tool" else command
         present = False
         for group in groups:
             if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
                 continue
             for handler in group["hooks"]:
                 if isinstance(handler, dict) and _is_ours(handler.get("command"), argument):
-                    handler["command"] = command  # a new interpreter replaces the old one
+                    kept = str(handler["command"]).endswith(" --deny")
+                    handler["command"] = strict if deny or kept else command
                     present = True
         if not present:
-            group = {"hooks": [{"type": "command", "command": command}]}
+            group = {"hooks": [{"type": "command", "command": strict if deny else command}]}
             if matcher is not None:
                 group = {"matcher": matcher, **group}
             groups.append(group)

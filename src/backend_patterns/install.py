@@ -96,6 +96,7 @@ def install_claude(
     mcp: bool = False,
     user: bool = False,
     force: bool = False,
+    deny: bool = False,
     pack_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Install the skill, the hooks and (with ``mcp``, for a project) the MCP server."""
@@ -107,7 +108,7 @@ def install_claude(
     mcp_path = root / ".mcp.json"
     # Read and check every file first, so a refusal touches nothing.
     settings, settings_text = load_json(settings_path)
-    new_settings = merge_hooks(settings, python)
+    new_settings = merge_hooks(settings, python, deny=deny)
     if mcp and not user:
         config, config_text = load_json(mcp_path)
         new_config = merge_mcp(config, python)

@@ -27,6 +27,11 @@ def run(command: str, argv: list[str], help_: str) -> int:
             action="store_true",
             help="replace pack files you edited in the installed skill",
         )
+        parser.add_argument(
+            "--deny",
+            action="store_true",
+            help="make the PreToolUse hook refuse an edit that adds a BAP001 problem",
+        )
         parser.add_argument("--pack", metavar="DIR", help="install the pack in DIR")
     args = parser.parse_args(argv)
     if args.target not in TARGETS:
@@ -48,7 +53,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
         return 0
 
     report = install.install_claude(
-        root, mcp=args.mcp, user=args.user, force=args.force, pack_dir=args.pack
+        root, mcp=args.mcp, user=args.user, force=args.force, deny=args.deny, pack_dir=args.pack
     )
     for path in report.changed:
         print(f"wrote {path}")
