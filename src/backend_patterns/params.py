@@ -149,12 +149,13 @@ def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, st
 
 
 def _field_choices(context: Mapping[str, Any]) -> list[str]:
-    """Names a ``field`` parameter may take: the non-dict fields of the last ``fields`` value."""
+    """Names a ``field`` parameter may take: the key-like (not dict, not bool) fields of the last
+    ``fields`` value."""
     fields: list[dict[str, str]] = []
     for value in context.values():
         if isinstance(value, list) and all(isinstance(f, dict) and "type" in f for f in value):
             fields = value
-    return [f["name"] for f in fields if f["type"] != "dict"]
+    return [f["name"] for f in fields if f["type"] not in {"dict", "bool"}]
 
 
 def _identifier(spec: ParamSpec, pattern: str, text: str, context: Mapping[str, Any]) -> str:
