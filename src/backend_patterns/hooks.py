@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BapError
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from .pack import Pack
 
 SKILL_NAME = "backend-api-patterns"
-SKILL_SUBDIR = Path(".claude") / "skills" / SKILL_NAME
+SKILL_SUBDIR = os.path.join(".claude", "skills", SKILL_NAME)
 EDIT_TOOLS = ("Write", "Edit", "MultiEdit")
 MAX_OUTPUT = 9_000  # Claude Code caps hook output at 10,000 characters
 MAX_FILE = 1_000_000  # larger files are not checked
@@ -33,10 +32,10 @@ class HookPayloadError(BapError):
     """A payload that is not what the hook contract describes (a missing or mistyped field)."""
 
 
-def installed_pack_dir(project: str | os.PathLike[str]) -> Path | None:
+def installed_pack_dir(project: str | os.PathLike[str]) -> str | None:
     """The pack installed into ``project`` by ``bap install claude``, if there is one."""
-    folder = Path(project) / SKILL_SUBDIR
-    return folder if (folder / "triggers.yaml").is_file() else None
+    folder = os.path.join(project, SKILL_SUBDIR)
+    return folder if os.path.isfile(os.path.join(folder, "triggers.yaml")) else None
 
 
 def pack_for(cwd: str | None) -> Pack:
@@ -61,13 +60,13 @@ def _clip(text: str, limit: int = MAX_OUTPUT) -> str:
     return text if len(text) <= limit else text[: limit - 20].rstrip() + "\n… (truncated)"
 
 
-def _shown(path: Path, cwd: str | None) -> str:
+def _shown(path: str, cwd: str | None) -> str:
+    """``path`` relative to ``cwd`` when it is inside it (shorter, and what Claude sees)."""
     if cwd:
-        try:
-            return str(path.relative_to(cwd))
-        except ValueError:
-            pass
-    return str(path)
+        base = os.path.join(os.path.abspath(cwd), "")
+        if path.startswith(base):
+            return path[len(base) :]
+    return path
 
 
 # ---- UserPromptSubmit -------------------------------------------------------------------------
@@ -92,7 +91,7 @@ def prompt_context(prompt: str, cwd: str | None = None, pack: Pack | None = None
             lines.append(f"  What it is: {s.description}")
         if spec is not None:
             templates = ", ".join(f.template for f in spec.files)
-            lines.append(f"  Template: {_shown(spec.directory, cwd)}/ ({templates})")
+            lines.append(f"  Template: {_shown(spec.dir, cwd)}/ ({templates})")
         lines.append(f"  Render: {s.command}")
     return _clip("\n".join(lines))
 
@@ -112,11 +111,12 @@ def prompt_hook(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 # ---- PreToolUse / PostToolUse -----------------------------------------------------------------
 
 
-def _read(path: Path) -> str | None:
+def _read(path: str) -> str | None:
     try:
-        if path.stat().st_size > MAX_FILE:
+        if os.path.getsize(path) > MAX_FILE:
             return None
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -224,12 +224,12 @@ def tool_hook(payload: Mapping[str, Any], *, deny: bool = False) -> dict[str, An
     if not file_path.endswith(".py"):
         return None
     cwd = _field(payload, "cwd", str, required=False)
-    path = Path(cwd or ".", file_path) if not os.path.isabs(file_path) else Path(file_path)
+    path = os.path.abspath(os.path.join(cwd or ".", file_path))
     before, after = texts_of_edit(event, tool, tool_input, _read(path))
     if len(after) > MAX_FILE:
         return None
     try:
-        findings = introduced(before, after, str(path))
+        findings = introduced(before, after, path)
     except SyntaxError:
         return None  # half-written code: nothing to say about it yet
     if not findings:
