@@ -123,8 +123,15 @@ def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, st
         name, sep, ftype = (s.strip() for s in chunk.partition(":"))
         if not sep:
             raise _bad(spec, pattern, value, f"'{chunk}' is not name:type")
-        if not _SNAKE.match(name) or keyword.iskeyword(name) or len(name) > MAX_IDENTIFIER:
+        if not _SNAKE.match(name) or keyword.iskeyword(name):
             raise _bad(spec, pattern, value, f"'{name}' is not a snake_case field name")
+        if len(name) > (spec.max or MAX_IDENTIFIER):  # for fields, ``max`` bounds each name
+            raise _bad(
+                spec,
+                pattern,
+                value,
+                f"field name '{name}' is longer than {spec.max or MAX_IDENTIFIER}",
+            )
         if name in RESERVED_FIELDS or name.startswith("model_"):
             raise _bad(
                 spec, pattern, value, f"'{name}' is reserved (it clashes with a generated name)"
@@ -172,8 +179,9 @@ def _identifier(spec: ParamSpec, pattern: str, text: str, context: Mapping[str, 
                 allowed=choices,
             )
         return text
-    if len(text) > MAX_IDENTIFIER:
-        raise _bad(spec, pattern, text, f"longer than {MAX_IDENTIFIER} characters")
+    longest = spec.max or MAX_IDENTIFIER  # for identifiers, ``max`` bounds the length
+    if len(text) > longest:
+        raise _bad(spec, pattern, text, f"longer than {longest} characters")
     if kind == "pascal":
         if not _PASCAL.match(text) or keyword.iskeyword(text):
             raise _bad(spec, pattern, text, "expected a PascalCase name such as BlogPost")
