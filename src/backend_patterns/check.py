@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ._check_decls import collect_decls
-from ._check_flow import Unsaved, check_module
+from ._check_flow import check_module
+from ._check_refs import Unsaved
 from .errors import UsageError
 
 CODE = "BAP001"
