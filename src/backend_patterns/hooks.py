@@ -100,7 +100,7 @@ def prompt_hook(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     """UserPromptSubmit: ``{"hookSpecificOutput": {... "additionalContext"}}`` or None."""
     prompt = _field(payload, "prompt", str)
     cwd = _field(payload, "cwd", str, required=False)
-    context = prompt_context(prompt, cwd)
+    context = prompt_context(prompt, cwd or os.getcwd())
     if context is None:
         return None
     return {
