@@ -1,6 +1,6 @@
 """BAP001 on the labelled fixtures in tests/fixtures/check/.
 
-Labels follow the semgrep convention: a comment ``# ruleid: BAP001`` (a finding is expected),
+Labels: a comment ``# ruleid: BAP001`` (a finding is expected),
 ``# ok: BAP001`` (no finding) or ``# todo: BAP001`` (a known wrong answer: a missed finding
 or a false alarm, left out both ways) labels the line right AFTER it. The fixtures are
 checked as one tree, like ``bap check`` does, so the models of models.py are known in the
