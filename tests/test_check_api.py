@@ -95,3 +95,30 @@ def test_check_module_imports_only_the_standard_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_type_annotation_map_yields_to_an_explicit_column_type() -> None:
+    code = """\
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import HSTORE, JSONB
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB}
+
+
+class A(Base):
+    a: Mapped[dict[str, Any]] = mapped_column(ForeignKey("x.id"), nullable=True)
+    b: Mapped[dict[str, Any]] = mapped_column(HSTORE())
+    c: Mapped[dict[str, Any]] = mapped_column("c_col")
+    d: Mapped[dict[str, Any] | None]
+
+
+def f(o):
+    o.a["k"] = 1
+    o.b["k"] = 1
+    o.c["k"] = 1
+    o.d["k"] = 1
+"""
+    assert [f.line for f in check_code(code)] == [18, 20, 21]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 _COLUMN_CALLS = frozenset({"mapped_column", "Column"})
 _BASE_TYPES = frozenset({"JSON", "JSONB"})
+_NOT_TYPES = frozenset({"ForeignKey", "Sequence", "Identity", "Computed", "FetchedValue"})
 
 
 @dataclass(slots=True)
@@ -79,6 +80,14 @@ def _column_type(call: ast.Call, names: set[str]) -> tuple[bool, bool] | None:
 
 def _is_column_call(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Call) and _name(node.func) in _COLUMN_CALLS
+
+
+def _is_type_arg(arg: ast.expr) -> bool:
+    """A positional argument of ``mapped_column`` that gives the column an explicit type."""
+    if isinstance(arg, ast.Constant):
+        return False  # the column name
+    target = arg.func if isinstance(arg, ast.Call) else arg
+    return _name(target) not in _NOT_TYPES
 
 
 def _mapped_inner(annotation: ast.expr | None) -> str | None:
@@ -164,16 +173,7 @@ def _collect_class(cls: ast.ClassDef, decls: Decls) -> None:
             found = _column_type(value, names)
         annotated = _mapped_inner(stmt.annotation) if isinstance(stmt, ast.AnnAssign) else None
         if found is None and annotated is not None and annotated in decls.annotations:
-            explicit = (
-                is_column
-                and isinstance(value, ast.Call)
-                and any(
-                    not (isinstance(a, ast.Constant) and isinstance(a.value, str))
-                    and _name(a) not in {"ForeignKey"}
-                    and not isinstance(a, ast.Call)
-                    for a in value.args
-                )
-            )
+            explicit = isinstance(value, ast.Call) and any(_is_type_arg(a) for a in value.args)
             if not explicit:
                 found = (True, False)
         if found:
