@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._text import stem, words
+from ._text import COMMON, stem, words
 
 Phrase = tuple[str, ...]  # stems
 
@@ -79,19 +79,21 @@ class Rule:
 class TaskView:
     """A task seen by the matcher: its tokens, their (typo-corrected) stems, its text."""
 
-    __slots__ = ("tokens", "stems", "text", "corrections", "positions")
+    __slots__ = ("tokens", "stems", "text", "corrected", "corrections", "positions")
 
     def __init__(
         self,
         tokens: list[str],
         stems: list[str],
         text: str,
+        corrected: str,
         corrections: dict[int, str],
         positions: dict[str, list[int]],
     ) -> None:
         self.tokens = tokens
         self.stems = stems
         self.text = text
+        self.corrected = corrected  # the text with typos of vocabulary words corrected
         self.corrections = corrections
         self.positions = positions
 
@@ -171,7 +173,8 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
         def items(value: Any, kind: str = kind) -> list[Any]:
             out: list[Any] = []
             for item in _as_list(value):
-                expanded = vocabulary.get(item[1:], []) if item.startswith("@") else [item]
+                group = item[1:] if kind == "keyword" and item.startswith("@") else None
+                expanded = vocabulary.get(group, []) if group else [item]
                 for text in expanded:
                     if kind == "keyword":
                         parts = words(text)
@@ -214,7 +217,7 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
             for s in phrase
         }
     )
-    common = {w.lower() for w in _as_list(settings.get("common_words"))}
+    common = COMMON | {w.lower() for w in _as_list(settings.get("common_words"))}
     fuzzy = sorted(w for w in raw_words if w not in common)
     programs = {source: _regex_program(source) for source in sorted(regexes)}
     return {
@@ -229,6 +232,7 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
         "rules": rules,
         "known_stems": known,
         "fuzzy_words": fuzzy,
+        "common": sorted(common),
         "fuzzy_stems": {w: stem(w) for w in fuzzy},
         "programs": {k: v for k, v in programs.items() if v is not None},
     }
@@ -247,11 +251,28 @@ class Compiled:
         self.rules = [Rule(r) for r in prepared["rules"]]
         self.known_stems = set(prepared["known_stems"])
         self.fuzzy_words: list[str] = prepared["fuzzy_words"]
+        self.common = frozenset(prepared.get("common", ()))
+        self._by_letter: dict[str, list[str]] = {}
+        for w in self.fuzzy_words:
+            self._by_letter.setdefault(w[0], []).append(w)
         self.fuzzy_stems: dict[str, str] = prepared["fuzzy_stems"]
         same_python = prepared.get("python") == sys.version
         self._programs: dict[str, list[Any]] = prepared["programs"] if same_python else {}
         self._fuzzy_cache: dict[str, str | None] = {}
         self._regex: dict[str, re.Pattern[str]] = {}
+
+    def warm(self) -> None:
+        """Compile every regex and load the fuzzy matcher now (for long-running processes)."""
+        from rapidfuzz import process  # noqa: F401
+        from rapidfuzz.distance import OSA  # noqa: F401
+
+        for source in self._programs:
+            self.regex(source)
+        for rule in self.rules:
+            if rule.kind not in ("keyword", "path"):
+                for source in [*rule.any, *rule.not_, *(s for g in rule.all for s in g)]:
+                    self.regex(source)
+        self.correct("warmup")
 
     # -- helpers -------------------------------------------------------------------------
     def regex(self, source: str) -> re.Pattern[str]:
@@ -277,17 +298,27 @@ class Compiled:
         return self.regex(_glob_regex(glob))
 
     def correct(self, token: str) -> str | None:
-        """The vocabulary word ``token`` is a typo of (one edit; two for long words), if any."""
+        """The vocabulary word ``token`` is a typo of, if any.
+
+        One edit (a transposition counts as one), two for words of nine letters or more. The
+        first letter must agree: typos rarely touch it, and real words that differ from the
+        vocabulary by one letter mostly differ there ("later" and "layer" do not).
+        """
         if token in self._fuzzy_cache:
             return self._fuzzy_cache[token]
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        limit = 2 if len(token) >= 8 else 1
-        best = process.extractOne(token, self.fuzzy_words, scorer=OSA.distance, score_cutoff=limit)
+        limit = 2 if len(token) >= 9 else 1
+        candidates = self._by_letter.get(token[0], [])
+        best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=limit)
         word = None
         if best is not None and abs(len(best[0]) - len(token)) <= limit:
-            word = str(best[0])
+            candidate = str(best[0])
+            # "manage" is not a typo of "manager", nor "stream" of "streams": a word that is
+            # the other with letters added at the end is an inflection, not a typo.
+            if not (candidate.startswith(token) or token.startswith(candidate)):
+                word = candidate
         self._fuzzy_cache[token] = word
         return word
 
@@ -298,7 +329,12 @@ class Compiled:
         corrections: dict[int, str] = {}
         known = self.known_stems
         for i, token in enumerate(tokens):
-            if len(token) >= 4 and stems[i] not in known and not token.isdigit():
+            if (
+                len(token) >= 4
+                and stems[i] not in known
+                and token not in self.common
+                and not token.isdigit()
+            ):
                 word = self.correct(token)
                 if word is not None and word != token:
                     stems[i] = self.fuzzy_stems[word]
@@ -306,7 +342,13 @@ class Compiled:
         positions: dict[str, list[int]] = {}
         for i, s in enumerate(stems):
             positions.setdefault(s, []).append(i)
-        return TaskView(tokens, stems, " ".join(task.split()), corrections, positions)
+        text = corrected = " ".join(task.split())
+        for i, word in corrections.items():
+            # Intent regexes see the corrected words too: "scafold endpoitns" reads "endpoints".
+            corrected = re.sub(
+                rf"\b{re.escape(tokens[i])}\b", word, corrected, flags=re.IGNORECASE
+            )
+        return TaskView(tokens, stems, text, corrected, corrections, positions)
 
     # -- evaluation ----------------------------------------------------------------------
     def _keyword(self, rule: Rule, view: TaskView) -> str | None:
@@ -382,6 +424,8 @@ class Compiled:
                 matched = self._keyword(rule, view)
             elif rule.kind in ("intent", "negative"):
                 matched = self._regex_rule(rule, view.text)
+                if matched is None and view.corrected is not view.text:
+                    matched = self._regex_rule(rule, view.corrected)
             elif rule.kind == "path":
                 matched = self._path(rule, norm_path) if norm_path else None
             elif rule.kind == "code":

@@ -213,19 +213,33 @@ def validate_triggers(
         for key in ("any", "all", "not"):
             if key in rule:
                 values = _strings(rule[key], (*where, key), lines, path, rule_id, key)
-                if kind in {"intent", "code"} or (
-                    kind == "negative" and key != "not" and rule.get("regex")
-                ):
-                    for j, pattern in enumerate(values):
+                for j, item in enumerate(values):
+                    line = lines.get((*where, key, j), lines.get((*where, key)))
+                    if kind in {"intent", "code", "negative"}:
+                        if any(ord(c) < 32 for c in item):
+                            raise _err(
+                                f"regex {item!r} holds a control character; in double quotes "
+                                "YAML reads \\b as a backspace.",
+                                path,
+                                line,
+                                rule_id,
+                                "Write regexes in single quotes.",
+                            )
                         try:
-                            re.compile(pattern)
+                            re.compile(item)
                         except re.error as exc:
                             raise _err(
-                                f"regex {pattern!r} does not compile: {exc}.",
-                                path,
-                                lines.get((*where, key, j), lines.get((*where, key))),
-                                rule_id,
+                                f"regex {item!r} does not compile: {exc}.", path, line, rule_id
                             ) from None
+                    elif kind == "keyword" and item.startswith("@") and item[1:] not in vocabulary:
+                        guess = did_you_mean(item[1:], list(vocabulary))
+                        raise _err(
+                            f"unknown vocabulary group '{item}'.",
+                            path,
+                            line,
+                            rule_id,
+                            f"Did you mean '@{guess}'?" if guess else None,
+                        )
         paths = rule.get("paths")
         if paths is not None:
             if not isinstance(paths, dict):

@@ -9,6 +9,27 @@ _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _SPACE = re.compile(r"\s+")
 
 
+# Everyday words that are never read as typos, nor as targets of a typo correction:
+# "where" is not a misspelt "there", "player" is not a misspelt "layer".
+COMMON = frozenset(
+    """
+about above after again against all also always among another any anyone anything are around
+back because been before being below between both bring build built call called came can cannot
+come could days does doing done down during each either else even ever every from gets give
+given goes going gone good great have having here hers into itself just keep kept know large
+last later least less like likes made make many maybe might more most much must near need never
+next none nothing once only other others ours over own part place same says seem seen should
+show side since some something still such sure take than that their theirs them then there these
+they thing things think this those though through thus time times together under until upon used
+uses using very want wants was were what when where whether which while whom whose why will with
+within without work works would write year years your yours
+test tests later latest player players prayer slayer sever poster listen routine socks serve
+server servers device devices advice lives liver chart charts cheat rooms broom pushy models
+layers dream crate crates related relate notice notion motion delegate activate activated
+""".split()
+)
+
+
 def stem(word: str) -> str:
     """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
     w = word.lower()

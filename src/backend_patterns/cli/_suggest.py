@@ -79,8 +79,16 @@ def run(command: str, argv: list[str], help_: str) -> int:
 
 def _batch(pack: Any, top: int) -> int:
     """One JSON line in, one JSON line out, flushed; a bad line gets an error object."""
-    from ..matcher import suggest
+    from ..matcher import compiled, suggest
 
+    # A long-running process pays its one-time costs up front, not on its first cases.
+    compiled(pack).warm()
+    suggest(
+        "warm up",
+        code="x.y: Mapped[dict] = mapped_column(JSONB)\nx.y['a']['b'] = 1\n",
+        path="app/x.py",
+        pack=pack,
+    )
     out = sys.stdout
     for raw in sys.stdin.buffer:
         if not raw.strip():
@@ -109,6 +117,10 @@ def _batch(pack: Any, top: int) -> int:
             answer: dict[str, Any] = {"id": case_id, "suggestions": [s.to_json() for s in found]}
         except BapError as exc:
             answer = {"id": case_id, "suggestions": [], "error": exc.format_message()}
+        except Exception as exc:  # a bug of ours must not end a long-running batch
+            message = f"Error: internal error: {type(exc).__name__}: {exc}"
+            sys.stderr.write(message + "\n")
+            answer = {"id": case_id, "suggestions": [], "error": message}
         out.write(json.dumps(answer) + "\n")
         out.flush()
     return 0

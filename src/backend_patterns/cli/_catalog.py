@@ -1,0 +1,112 @@
+"""``bap list``, ``bap show PATTERN`` and ``bap validate [--pack DIR]``."""
+
+from __future__ import annotations
+
+import json
+
+from ..pack import Pack, PatternSpec
+from . import make_parser
+
+
+def run(command: str, argv: list[str], help_: str) -> int:
+    parser = make_parser(command, help_)
+    if command == "show":
+        parser.add_argument("pattern", help="the pattern to show, e.g. crud_endpoint")
+    parser.add_argument("--pack", metavar="DIR", help="use the pack in DIR (or $BAP_PACK)")
+    if command != "validate":
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+
+    from ..pack import load_pack
+
+    if command == "validate":
+        pack = load_pack(args.pack, cache=False)
+        rules = len(pack.triggers.get("rules") or [])
+        print(f"ok: {pack.root} has {len(pack.patterns)} patterns and {rules} rules.")
+        return 0
+    pack = load_pack(args.pack)
+    if command == "list":
+        return _list(pack, args.json)
+    return _show(pack.pattern(args.pattern), args.json)
+
+
+def _when(pack: Pack) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in pack.triggers.get("selection") or []:
+        out.setdefault(row["pattern"], []).append(str(row["task"]))
+    return out
+
+
+def _list(pack: Pack, as_json: bool) -> int:
+    when = _when(pack)
+    rows = [
+        {
+            "pattern": p.name,
+            "description": p.description,
+            "usage": p.usage,
+            "when": when.get(p.name, []),
+        }
+        for p in pack.patterns.values()
+    ]
+    if as_json:
+        print(json.dumps({"patterns": rows}, indent=2))
+        return 0
+    width = max((len(r["pattern"]) for r in rows), default=0)
+    for r in rows:
+        task = "; ".join(r["when"])
+        print(f"{r['pattern']:<{width}}  {r['description']} ({r['usage']})  when: {task}")
+    return 0
+
+
+def _show(spec: PatternSpec, as_json: bool) -> int:
+    params = [
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "default": p.default,
+            "derive": p.derive,
+            "required": p.required,
+            "choices": list(p.choices),
+            "help": p.help,
+        }
+        for p in spec.params
+    ]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "pattern": spec.name,
+                    "description": spec.description,
+                    "usage": spec.usage,
+                    "summary": spec.summary,
+                    "params": params,
+                    "files": [f.path for f in spec.files if not f.tests],
+                    "test_files": [f.path for f in spec.files if f.tests],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"{spec.name}: {spec.description} ({spec.usage})")
+    if spec.summary:
+        print()
+        print(spec.summary)
+    if params:
+        print("\nparameters:")
+        for p in params:
+            value = (
+                f"default {p['default']}"
+                if p["default"] is not None
+                else f"derived {p['derive']}"
+                if p["derive"]
+                else "required"
+                if p["required"]
+                else "optional"
+            )
+            choices = f" [{', '.join(p['choices'])}]" if p["choices"] else ""
+            print(f"  {p['name']} ({p['kind']}{choices}, {value})")
+            if p["help"]:
+                print(f"      {p['help']}")
+    print("\nfiles: " + ", ".join(f.path for f in spec.files if not f.tests))
+    print(f"render: bap render {spec.name} --out DIR [--set key=value ...] [--with-tests]")
+    return 0
