@@ -178,9 +178,7 @@ def test_rendering_is_clean_and_its_tests_pass_on_sqlite_and_postgres(
         app = modules["app"].app
         assert set(app.openapi()["paths"]) == ROUTES[param_id]
         base = modules["models"].Base
-        relationships = [
-            rel for mapper in base.registry.mappers for rel in mapper.relationships
-        ]
+        relationships = [rel for mapper in base.registry.mappers for rel in mapper.relationships]
         assert len(relationships) == 2
         assert {rel.lazy for rel in relationships} == {"raise"}
         engine = modules["db"].make_engine("sqlite+aiosqlite://")
