@@ -1,0 +1,305 @@
+"""The crud_endpoint pattern: renderings that lint, type-check, import, serve and pass their own
+tests on SQLite and PostgreSQL, and the PendingRollbackError pitfall it avoids."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx2
+import pytest
+from rendered import assert_clean, assert_rendered_tests_pass, render_into
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from backend_patterns.render import render
+
+PATTERN = "crud_endpoint"
+MODULES = ("db", "models", "schemas", "router", "app")
+
+PARAM_SETS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "uuid-jsonb-bool": {
+        "resource": "BlogPost",
+        "id_type": "uuid",
+        "fields": "title:str,body:str,meta:dict,published:bool",
+    },
+    "decimal-datetime-int-unique": {
+        "resource": "Invoice",
+        "fields": "number:int,amount:Decimal,issued_at:datetime,ratio:float,notes:str",
+        "unique": "number",
+    },
+    "long-names-root-no-unique": {
+        "resource": "WarehouseInventoryAdjust",
+        "plural": "warehouse_inventory_adjustments",
+        "table": "inventory_adjustments",
+        "fields": "adjustment_reference_identifier:str,quantity_delta_for_this_line:int,"
+        "supplementary_reason_document:dict",
+        "unique": "",
+        "prefix": "/",
+    },
+}
+
+
+@pytest.fixture(scope="module", params=list(PARAM_SETS))
+def rendering(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A rendering (with its tests) that passes ruff and mypy --strict."""
+    folder = render_into(
+        tmp_path_factory.mktemp(request.param), PATTERN, PARAM_SETS[request.param]
+    )
+    assert_clean(folder)
+    return folder
+
+
+@contextmanager
+def imported(folder: Path) -> Iterator[dict[str, ModuleType]]:
+    """Import a rendering's top-level modules, leaving sys.modules as it was afterwards.
+
+    Every rendering has modules named ``app``, ``db``...; two of them must never meet.
+    """
+    saved = {name: sys.modules.pop(name) for name in MODULES if name in sys.modules}
+    sys.path.insert(0, str(folder))
+    importlib.invalidate_caches()
+    try:
+        yield {name: importlib.import_module(name) for name in MODULES}
+    finally:
+        sys.path.remove(str(folder))
+        for name in MODULES:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+@pytest.mark.slow
+def test_rendering_imports_and_builds_the_routes(rendering: Path) -> None:
+    with imported(rendering) as mods:
+        paths: dict[str, dict[str, Any]] = mods["app"].app.openapi()["paths"]
+        prefix: str = mods["router"].router.prefix
+    routes = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    item = next(p for p in paths if "{" in p)
+    key = item.rsplit("/", 1)[1]
+    assert key.endswith("_id}")
+    assert key != "{id}"
+    collection = prefix or "/"
+    assert routes == {
+        ("POST", collection),
+        ("GET", collection),
+        ("GET", item),
+        ("PUT", item),
+        ("PATCH", item),
+        ("DELETE", item),
+    }
+    responses = paths[item]["delete"]["responses"]
+    assert "204" in responses
+    assert "201" in paths[collection]["post"]["responses"]
+
+
+@pytest.mark.slow
+def test_rendered_tests_pass_on_sqlite(rendering: Path, tmp_path: Path) -> None:
+    out = assert_rendered_tests_pass(rendering, env={"TEST_DATABASE_URL": ""})
+    assert " failed" not in out
+
+
+@pytest.mark.slow
+def test_rendered_tests_pass_on_postgresql(rendering: Path, database_url: str) -> None:
+    out = assert_rendered_tests_pass(rendering, env={"TEST_DATABASE_URL": database_url})
+    assert " failed" not in out
+
+
+def test_defaults_are_the_canonical_example() -> None:
+    files = {f.path: f.content for f in render(PATTERN, {}, with_tests=True)}
+    assert set(files) == {
+        "app.py",
+        "db.py",
+        "models.py",
+        "schemas.py",
+        "router.py",
+        "test_items_api.py",
+        "pytest.ini",
+    }
+    router, models, schemas = files["router.py"], files["models.py"], files["schemas.py"]
+    assert 'APIRouter(prefix="/items", tags=["items"])' in router
+    assert "item_id: ItemId" in router
+    assert "ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]" in router
+    assert "model_dump(exclude_unset=True)" in router
+    assert "status_code=status.HTTP_201_CREATED" in router
+    assert "status_code=status.HTTP_204_NO_CONTENT" in router
+    assert "await session.rollback()" in router
+    assert "HTTP_409_CONFLICT" in router
+    assert 'response.headers["Location"]' in router
+    assert "order_by(Item.id)" in router
+    assert "func.count()" in router
+    assert "Query(ge=1, le=100)" in router
+    assert '__tablename__ = "items"' in models
+    assert "name: Mapped[str] = mapped_column(String(255), unique=True)" in models
+    assert 'ConfigDict(extra="forbid")' in schemas
+    assert "from_attributes=True" in schemas
+    assert "lifespan=lifespan" in files["app.py"]
+    assert "on_event" not in files["app.py"]
+    for content in files.values():
+        assert ".dict()" not in content
+        assert "(id:" not in content
+        assert " id: int," not in content.split("class")[0]
+
+
+def test_dict_fields_are_jsonb_on_postgresql_json_elsewhere() -> None:
+    files = {f.path: f.content for f in render(PATTERN, {"fields": "title:str,meta:dict"})}
+    assert 'JSONDocument = JSON().with_variant(JSONB(), "postgresql")' in files["db.py"]
+    assert "meta: Mapped[dict[str, Any]] = mapped_column(JSONDocument)" in files["models.py"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_uvicorn_serves_the_default_rendering(tmp_path: Path) -> None:
+    """`uvicorn app:app` as written by `bap render --out`: tables at start-up, real HTTP."""
+    folder = render_into(tmp_path / "svc", PATTERN, {}, with_tests=False)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/served.db"}
+    env.pop("PYTHONPATH", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        with httpx2.Client(base_url=base, timeout=5) as http:
+            while True:
+                try:
+                    http.get("/items")
+                    break
+                except httpx2.TransportError:
+                    assert server.poll() is None, "uvicorn exited early"
+                    assert time.monotonic() < deadline, "uvicorn did not start"
+                    time.sleep(0.1)
+            body = {"name": "served", "description": "over loopback", "quantity": 3}
+            created = http.post("/items", json=body)
+            assert created.status_code == 201, created.text
+            assert created.headers["location"] == f"{base}/items/{created.json()['id']}"
+            assert http.get(created.headers["location"]).json()["name"] == "served"
+            assert http.post("/items", json=body).status_code == 409
+            page = http.get("/items", params={"limit": 1}).json()
+            assert (page["total"], len(page["items"])) == (1, 1)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert "Traceback" not in output, output
+    assert (tmp_path / "served.db").is_file()
+
+
+# ---- the pitfall: PendingRollbackError when an IntegrityError is not rolled back ----------
+
+
+@pytest.fixture(scope="module")
+def default_rendering(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_into(tmp_path_factory.mktemp("pitfall"), PATTERN, {}, with_tests=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def pitfall_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/pitfall.db"
+    url: str = request.getfixturevalue("database_url")  # outside the event loop: it pings
+    return url
+
+
+@pytest.fixture
+async def pitfall_engine(pitfall_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on its own SQLite file, or on its own PostgreSQL schema (dropped after)."""
+    if pitfall_url.startswith("sqlite"):
+        engine = create_async_engine(pitfall_url)
+        yield engine
+        await engine.dispose()
+        return
+    url = pitfall_url
+    schema = f"bap_crud_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_async_engine(url, execution_options={"schema_translate_map": {None: schema}})
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def test_pitfall_unrolled_back_integrity_error_poisons_the_session(
+    default_rendering: Path, pitfall_engine: AsyncEngine
+) -> None:
+    """Without a rollback, the session refuses all further work after an IntegrityError."""
+    with imported(default_rendering) as mods:
+        item_cls: Any = mods["models"].Item
+        base: Any = mods["db"].Base
+        sessionmaker = mods["db"].make_sessionmaker(pitfall_engine)
+    async with pitfall_engine.begin() as conn:
+        await conn.run_sync(base.metadata.create_all)
+    async with sessionmaker() as session:
+        session.add(item_cls(name="taken", description="first", quantity=1))
+        await session.commit()
+        session.add(item_cls(name="taken", description="duplicate", quantity=2))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+        # The mistake: carry on with the same session without rolling back.
+        with pytest.raises(PendingRollbackError):
+            await session.scalar(select(func.count()).select_from(item_cls))
+        with pytest.raises(PendingRollbackError):
+            await session.commit()
+        # A rollback is the cure.
+        await session.rollback()
+        assert await session.scalar(select(func.count()).select_from(item_cls)) == 1
+
+
+async def test_rendered_409_path_leaves_the_session_usable(
+    default_rendering: Path, pitfall_engine: AsyncEngine
+) -> None:
+    """The rendered router answers 409 and rolls back: the very same session keeps working."""
+    with imported(default_rendering) as mods:
+        app = mods["app"].create_app(pitfall_engine)
+        get_session = mods["db"].get_session
+        item_cls: Any = mods["models"].Item
+        sessionmaker = mods["db"].make_sessionmaker(pitfall_engine)
+    shared: AsyncSession = sessionmaker()
+
+    async def one_shared_session() -> AsyncIterator[AsyncSession]:
+        yield shared  # every request gets this one session, so we can inspect it afterwards
+
+    app.dependency_overrides[get_session] = one_shared_session
+    body = {"name": "taken", "description": "first", "quantity": 1}
+    async with app.router.lifespan_context(app):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as http:
+            assert (await http.post("/items", json=body)).status_code == 201
+            clash = await http.post("/items", json={**body, "description": "again"})
+            assert clash.status_code == 409, clash.text
+            # The session that saw the IntegrityError is usable: no PendingRollbackError.
+            assert await shared.scalar(select(func.count()).select_from(item_cls)) == 1
+            other = await http.post("/items", json={**body, "name": "free"})
+            assert other.status_code == 201, other.text
+            item_id = other.json()["id"]
+            renamed = await http.patch(f"/items/{item_id}", json={"name": "taken"})
+            assert renamed.status_code == 409, renamed.text
+            assert (await http.get(f"/items/{item_id}")).json()["name"] == "free"
+        await shared.close()
