@@ -219,7 +219,7 @@ def convert(
     if text in spec.reserved:
         raise _bad(spec, pattern, text, f"it is reserved (avoid: {', '.join(spec.reserved)})")
     if kind in _IDENTIFIER_KINDS:
-        if not text and not spec.required:
+        if not text and spec.default == "":  # `default: ""` declares "may be left empty"
             return None
         return _identifier(spec, pattern, text, context or {})
     if kind == "choice":
