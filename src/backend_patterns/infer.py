@@ -77,7 +77,7 @@ _ENTITY = [
         r"([A-Za-z][A-Za-z0-9_]+)\b"
     ),
     # /api/v1/warehouses, /projects/{project_id}
-    re.compile(r"/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"),
+    re.compile(r"(?:^|[\s(\"'`])/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"),
 ]
 _CODE_ENTITY = [
     re.compile(r"class\s+([A-Z][A-Za-z0-9]+?)Service\b"),
@@ -108,7 +108,12 @@ def singular(word: str) -> str:
     w = word
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
-    if len(w) > 4 and w.endswith(("ses", "xes", "zes", "ches", "shes")):
+    # addresses, statuses -> strip "es"; but warehouses, houses -> strip "s"
+    if (
+        len(w) > 4
+        and w.endswith(("sses", "xes", "zes", "ches", "shes", "uses"))
+        and not w.endswith("ouses")
+    ):
         return w[:-2]
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         return w[:-1]
