@@ -49,7 +49,7 @@ def render_error(*sets: str) -> subprocess.CompletedProcess[str]:
     return bap("render", "crud_endpoint", *[a for s in sets for a in ("--set", s)])
 
 
-# ---- unknown, malformed and repeated parameters ----------------------------------------------
+# ---- unknown, malformed and repeated parameters ----
 
 
 def test_unknown_parameter_lists_the_known_ones_and_guesses() -> None:
@@ -68,7 +68,7 @@ def test_set_twice_is_an_error() -> None:
     assert_error(render_error("resource=A", "resource=B"), "'resource' is set twice")
 
 
-# ---- choices ---------------------------------------------------------------------------------
+# ---- choices ----
 
 
 def test_bad_choice_lists_allowed_values_and_guesses() -> None:
@@ -77,7 +77,7 @@ def test_bad_choice_lists_allowed_values_and_guesses() -> None:
     )
 
 
-# ---- identifiers -------------------------------------------------------------------------------
+# ---- identifiers ----
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_derived_value_that_is_invalid_says_how_to_override() -> None:
     assert resolve(pattern, {"slug": "item"})["slug"] == "item"
 
 
-# ---- fields ----------------------------------------------------------------------------
+# ---- fields ----
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_unique_must_name_a_key_like_field() -> None:
     assert_error(render_error(fields, "unique=published"), "'unique'")
 
 
-# ---- derived values and overrides ------------------------------------------------------------
+# ---- derived values and overrides ----
 
 
 def test_names_are_derived_from_the_resource() -> None:
@@ -214,7 +214,7 @@ def test_no_str_field_means_no_unique_field() -> None:
     assert params["unique"] is None
 
 
-# ---- the helpers, in process -------------------------------------------------------------------
+# ---- the helpers, in process ----
 
 
 @pytest.mark.parametrize(

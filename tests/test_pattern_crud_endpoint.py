@@ -207,7 +207,7 @@ def test_uvicorn_serves_the_default_rendering(tmp_path: Path) -> None:
     assert (tmp_path / "served.db").is_file()
 
 
-# ---- the pitfall: PendingRollbackError when an IntegrityError is not rolled back ----------
+# ---- the pitfall: PendingRollbackError when an IntegrityError is not rolled back ----
 
 
 @pytest.fixture(scope="module")
