@@ -49,6 +49,8 @@ PARAM_SETS: dict[str, dict[str, str]] = {
         "unique": "",
         "prefix": "/",
     },
+    # `status` would shadow fastapi.status in the router; a single field, no unique one.
+    "name-clash-single-field": {"resource": "Status", "fields": "code:int"},
 }
 
 
