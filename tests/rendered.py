@@ -23,34 +23,79 @@ def render_into(
     return out
 
 
-def _run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
-         timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTHONPATH", None)
-    return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def assert_clean(folder: Path) -> None:
     """The rendering passes ruff (lint and format) and mypy --strict, with no config of ours."""
-    lint = _run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--target-version",
-                 "py311", "--select", "E,F,W,I,B,UP,ASYNC,RUF", "."], folder)
+    lint = _run(
+        [
+            str(BIN / "ruff"),
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--target-version",
+            "py311",
+            "--select",
+            "E,F,W,I,B,UP,ASYNC,RUF",
+            ".",
+        ],
+        folder,
+    )
     assert lint.returncode == 0, f"ruff check failed:\n{lint.stdout}{lint.stderr}"
     fmt = _run([str(BIN / "ruff"), "format", "--isolated", "--no-cache", "--check", "."], folder)
     assert fmt.returncode == 0, f"ruff format --check failed:\n{fmt.stdout}{fmt.stderr}"
-    typed = _run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(MYPY_CACHE),
-                  "--no-error-summary", "--python-version", "3.11", "."], folder)
+    typed = _run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(MYPY_CACHE),
+            "--no-error-summary",
+            "--python-version",
+            "3.11",
+            ".",
+        ],
+        folder,
+    )
     assert typed.returncode == 0, f"mypy --strict failed:\n{typed.stdout}{typed.stderr}"
 
 
-def run_pytest(folder: Path, env: Mapping[str, str] | None = None,
-               timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    folder: Path, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run the rendered test module in its own process, warnings as errors."""
     # pytest-asyncio warns (an error under -W error) when this option is unset; renderings set
     # loop_scope explicitly on their markers and fixtures, so the default is never used.
-    return _run([sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
-                 "-o", "asyncio_default_fixture_loop_scope=function",
-                 "--rootdir", str(folder), str(folder)], folder, env, timeout)
+    return _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-W",
+            "error",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            "--rootdir",
+            str(folder),
+            str(folder),
+        ],
+        folder,
+        env,
+        timeout,
+    )
 
 
 def assert_rendered_tests_pass(folder: Path, env: Mapping[str, str] | None = None) -> str:

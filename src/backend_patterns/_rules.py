@@ -11,7 +11,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._text import COMMON, stem, words
+from ._prepare import glob_regex
+from ._text import stem, words
 
 Phrase = tuple[str, ...]  # stems
 
@@ -45,6 +46,7 @@ class Hit:
 
 class Rule:
     __slots__ = (
+        "gate",
         "id",
         "pattern",
         "kind",
@@ -74,6 +76,7 @@ class Rule:
         self.needs: str | None = data["needs"]
         self.include: list[str] = data["include"]
         self.exclude: list[str] = data["exclude"]
+        self.gate: list[str] = data.get("gate") or []
 
 
 class TaskView:
@@ -113,131 +116,6 @@ class TaskView:
         return None
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _glob_regex(glob: str) -> str:
-    """``**/routes/*.py`` -> a regex over POSIX paths; ``**`` spans folders, ``*`` does not."""
-    out, i = [], 0
-    while i < len(glob):
-        c = glob[i]
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
-        i += 1
-    return "".join(out) + r"\Z"
-
-
-def _regex_program(source: str) -> list[Any] | None:
-    """What ``re.compile(source, re.I)`` hands to ``_sre.compile``, in marshal-able form.
-
-    Parsing a regular expression is pure Python and costs tens of microseconds; a pack has
-    about a hundred. Keeping the compiled program in the pack cache removes that cost from
-    every prompt. The program is only valid for this exact interpreter: the cache key holds
-    ``sys.version`` and the loader falls back to ``re.compile`` on any mismatch.
-    """
-    try:
-        from re import _compiler, _parser  # type: ignore[attr-defined]
-
-        parsed = _parser.parse(source, re.IGNORECASE)
-        code = _compiler._code(parsed, re.IGNORECASE)
-        groupindex = dict(parsed.state.groupdict)
-        indexgroup = [None] * parsed.state.groups
-        for name, index in groupindex.items():
-            indexgroup[index] = name
-        flags = int(re.IGNORECASE | parsed.state.flags)
-        return [flags, [int(c) for c in code], parsed.state.groups - 1, groupindex, indexgroup]
-    except Exception:  # any internal difference: just compile at run time
-        return None
-
-
-def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
-    """Turn validated ``triggers.yaml`` data into the matcher's ready form (marshal-able)."""
-    settings = triggers.get("settings") or {}
-    vocabulary = {k: _as_list(v) for k, v in (triggers.get("vocabulary") or {}).items()}
-    raw_words: set[str] = set()
-    regexes: set[str] = set()
-    rules: list[dict[str, Any]] = []
-    for raw in triggers["rules"]:
-        kind = raw["kind"]
-
-        def items(value: Any, kind: str = kind) -> list[Any]:
-            out: list[Any] = []
-            for item in _as_list(value):
-                group = item[1:] if kind == "keyword" and item.startswith("@") else None
-                expanded = vocabulary.get(group, []) if group else [item]
-                for text in expanded:
-                    if kind == "keyword":
-                        parts = words(text)
-                        raw_words.update(p for p in parts if len(p) >= 5)
-                        out.append([[stem(p) for p in parts], text])
-                    elif kind == "path":
-                        out.append(text)
-                        regexes.add(_glob_regex(text))
-                    else:
-                        out.append(text)
-                        regexes.add(text)
-            return out
-
-        paths = raw.get("paths") or {}
-        include, exclude = _as_list(paths.get("include")), _as_list(paths.get("exclude"))
-        regexes.update(_glob_regex(g) for g in include + exclude)
-        rules.append(
-            {
-                "id": raw["id"],
-                "pattern": raw.get("pattern", "*"),
-                "kind": kind,
-                "weight": float(raw.get("weight", 1.0)),
-                "message": str(raw.get("message", "")),
-                "any": items(raw.get("any")),
-                "all": [items(a) for a in _as_list(raw.get("all"))],
-                "not": items(raw.get("not")),
-                "min": int(raw.get("min", 1)),
-                "effect": str(raw.get("effect", "veto" if kind == "negative" else "add")),
-                "needs": raw.get("needs"),
-                "include": include,
-                "exclude": exclude,
-            }
-        )
-    known = sorted(
-        {
-            s
-            for r in rules
-            if r["kind"] == "keyword"
-            for phrase, _ in [*r["any"], *(p for g in r["all"] for p in g), *r["not"]]
-            for s in phrase
-        }
-    )
-    common = COMMON | {w.lower() for w in _as_list(settings.get("common_words"))}
-    fuzzy = sorted(w for w in raw_words if w not in common)
-    programs = {source: _regex_program(source) for source in sorted(regexes)}
-    return {
-        "python": sys.version,
-        "threshold": float(settings.get("threshold", 0.5)),
-        "near_miss": float(settings.get("near_miss", 0.25)),
-        "max_task_chars": int(settings.get("max_task_chars", 20_000)),
-        "max_code_chars": int(settings.get("max_code_chars", 2_000_000)),
-        "descriptions": {
-            n: str(i.get("description", "")) for n, i in (triggers.get("patterns") or {}).items()
-        },
-        "rules": rules,
-        "known_stems": known,
-        "fuzzy_words": fuzzy,
-        "common": sorted(common),
-        "fuzzy_stems": {w: stem(w) for w in fuzzy},
-        "programs": {k: v for k, v in programs.items() if v is not None},
-    }
-
-
 class Compiled:
     """The rules of one pack, ready to evaluate."""
 
@@ -259,6 +137,17 @@ class Compiled:
         same_python = prepared.get("python") == sys.version
         self._programs: dict[str, list[Any]] = prepared["programs"] if same_python else {}
         self._fuzzy_cache: dict[str, str | None] = {}
+        # Gates: keyword rules indexed by the stems they need; regex rules with the literal
+        # strings they need. Rules without a gate are always evaluated.
+        self._by_stem: dict[str, list[int]] = {}
+        self._ungated_keywords: list[int] = []
+        for i, rule in enumerate(self.rules):
+            if rule.kind == "keyword":
+                if rule.gate:
+                    for s in rule.gate:
+                        self._by_stem.setdefault(s, []).append(i)
+                else:
+                    self._ungated_keywords.append(i)
         self._regex: dict[str, re.Pattern[str]] = {}
 
     def warm(self) -> None:
@@ -295,7 +184,7 @@ class Compiled:
         return compiled
 
     def glob(self, glob: str) -> re.Pattern[str]:
-        return self.regex(_glob_regex(glob))
+        return self.regex(glob_regex(glob))
 
     def correct(self, token: str) -> str | None:
         """The vocabulary word ``token`` is a typo of, if any.
@@ -405,13 +294,42 @@ class Compiled:
             return False
         return not any(self.glob(g).match(path) for g in rule.exclude)
 
+    def _candidates(self, view: TaskView, texts: dict[str, str | None]) -> list[int]:
+        """Indices of the rules this input can possibly fire, in pack order."""
+        chosen = set(self._ungated_keywords)
+        for s in view.positions:
+            chosen.update(self._by_stem.get(s, ()))
+        lowered: dict[str, str] = {}
+        for i, rule in enumerate(self.rules):
+            if rule.kind == "keyword":
+                continue
+            text = texts[rule.kind]
+            if text is None:
+                continue
+            if rule.gate:
+                low = lowered.get(rule.kind)
+                if low is None:
+                    low = lowered[rule.kind] = text.lower()
+                if not any(g in low for g in rule.gate):
+                    continue
+            chosen.add(i)
+        return sorted(chosen)
+
     def hits(self, task: str, code: str | None, path: str | None) -> list[Hit]:
         """Every rule that fires on this task, code context and path."""
         view = self.view(task)
         norm_path = path.replace("\\", "/").lstrip("./") if path else None
         code = code[: self.max_code_chars] if code else None
+        corrected = view.corrected if view.corrected is not view.text else ""
+        texts = {
+            "intent": view.text + "\n" + corrected,
+            "negative": view.text + "\n" + corrected,
+            "code": code,
+            "path": norm_path,
+        }
         out: list[Hit] = []
-        for rule in self.rules:
+        for index in self._candidates(view, texts):
+            rule = self.rules[index]
             if not self._scoped(rule, norm_path):
                 continue
             if rule.needs and not (
@@ -424,8 +342,8 @@ class Compiled:
                 matched = self._keyword(rule, view)
             elif rule.kind in ("intent", "negative"):
                 matched = self._regex_rule(rule, view.text)
-                if matched is None and view.corrected is not view.text:
-                    matched = self._regex_rule(rule, view.corrected)
+                if matched is None and corrected:
+                    matched = self._regex_rule(rule, corrected)
             elif rule.kind == "path":
                 matched = self._path(rule, norm_path) if norm_path else None
             elif rule.kind == "code":

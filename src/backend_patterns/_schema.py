@@ -225,12 +225,6 @@ def validate_triggers(
                                 rule_id,
                                 "Write regexes in single quotes.",
                             )
-                        try:
-                            re.compile(item)
-                        except re.error as exc:
-                            raise _err(
-                                f"regex {item!r} does not compile: {exc}.", path, line, rule_id
-                            ) from None
                     elif kind == "keyword" and item.startswith("@") and item[1:] not in vocabulary:
                         guess = did_you_mean(item[1:], list(vocabulary))
                         raise _err(

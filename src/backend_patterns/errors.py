@@ -74,9 +74,7 @@ class UnknownPatternError(BapError):
         known = sorted(known)
         guess = did_you_mean(name, known)
         hint = f"Did you mean '{guess}'?" if guess else None
-        super().__init__(
-            f"unknown pattern '{name}' (choose from: {', '.join(known)}).", hint=hint
-        )
+        super().__init__(f"unknown pattern '{name}' (choose from: {', '.join(known)}).", hint=hint)
         self.name = name
         self.known = known
 

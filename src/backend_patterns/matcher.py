@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._rules import Compiled, Hit, prepare, score
+from ._prepare import prepare
+from ._rules import Compiled, Hit, score
 from .errors import UsageError
 from .pack import Pack, load_pack
 

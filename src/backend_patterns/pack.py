@@ -270,7 +270,7 @@ def _parse(root_dir: str) -> dict[str, Any]:
     """Parse and validate every file of the pack into marshal-able plain data."""
     from pathlib import Path
 
-    from ._rules import prepare
+    from ._prepare import BadRegex, prepare
     from ._schema import validate_triggers
     from ._yaml import load_with_lines
 
@@ -291,7 +291,31 @@ def _parse(root_dir: str) -> dict[str, Any]:
                 path=str(triggers_path),
                 line=lines.get(("patterns", name)),
             )
-    return {"triggers": triggers, "patterns": patterns, "compiled": prepare(triggers)}
+    try:
+        compiled = prepare(triggers)
+    except BadRegex as exc:
+        rule_id, line = _locate_regex(triggers, lines, exc.source)
+        raise PackError(
+            f"regex {exc.source!r} does not compile: {exc.reason}.",
+            path=str(triggers_path),
+            line=line,
+            rule_id=rule_id,
+        ) from None
+    return {"triggers": triggers, "patterns": patterns, "compiled": compiled}
+
+
+def _locate_regex(
+    triggers: dict[str, Any], lines: dict[Any, int], source: str
+) -> tuple[str | None, int | None]:
+    """The rule id and line of the first place ``source`` is written."""
+    for i, rule in enumerate(triggers.get("rules") or []):
+        for key in ("any", "all", "not"):
+            values = rule.get(key)
+            values = [values] if isinstance(values, str) else values or []
+            for j, value in enumerate(values):
+                if value == source:
+                    return rule.get("id"), lines.get(("rules", i, key, j), lines.get(("rules", i)))
+    return None, None
 
 
 def _unknown_key(key: str, allowed: set[str], path: str, line: int | None, what: str) -> PackError:
