@@ -34,6 +34,13 @@ def glob_regex(glob: str) -> str:
             out.append(".*")
             i += 2
             continue
+        if c == "[":
+            end = glob.find("]", i + 2)
+            if end != -1:  # a character class: [0-9], [!_]
+                body = glob[i + 1 : end].replace("\\", "\\\\")
+                out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
+                i = end + 1
+                continue
         out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
         i += 1
     return "".join(out) + r"\Z"

@@ -116,6 +116,15 @@ class TaskView:
         return None
 
 
+_SUFFIXES = ("s", "es", "d", "ed", "r", "er", "ing", "ly", "e")
+
+
+def _inflection(a: str, b: str) -> bool:
+    """Whether one word is the other plus an ending ("manage"/"manager"), not a typo."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return long.startswith(short) and long[len(short) :] in _SUFFIXES
+
+
 class Compiled:
     """The rules of one pack, ready to evaluate."""
 
@@ -204,9 +213,11 @@ class Compiled:
         word = None
         if best is not None and abs(len(best[0]) - len(token)) <= limit:
             candidate = str(best[0])
-            # "manage" is not a typo of "manager", nor "stream" of "streams": a word that is
-            # the other with letters added at the end is an inflection, not a typo.
-            if not (candidate.startswith(token) or token.startswith(candidate)):
+            # "manage" is not a typo of "manager", nor "stream" of "streams".
+            # Short words: a swapped letter is a typo ("jsnob"), a changed one usually another
+            # word ("crude" is not "cruds").
+            substitution = len(candidate) == len(token) and sorted(candidate) != sorted(token)
+            if not _inflection(token, candidate) and not (substitution and len(token) <= 5):
                 word = candidate
         self._fuzzy_cache[token] = word
         return word

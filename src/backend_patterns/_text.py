@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPACE = re.compile(r"\s+")
 
 
@@ -26,13 +26,20 @@ within without work works would write year years your yours
 test tests later latest player players prayer slayer sever poster listen routine socks serve
 server servers device devices advice lives liver chart charts cheat rooms broom pushy models
 layers dream crate crates related relate notice notion motion delegate activate activated
+crude
 """.split()
 )
+
+
+# Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud").
+_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen"})
 
 
 def stem(word: str) -> str:
     """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
     w = word.lower()
+    if w in _KEEP:
+        return w
     n = len(w)
     if n > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
@@ -52,6 +59,9 @@ def stem(word: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case words of ``text``; camelCase and PascalCase names also give their parts.
 
+    Parts are split where a lower-case letter meets an upper-case one, so ``RESTful`` and
+    ``HTTPServer`` stay whole.
+
     ``InvoiceService`` yields ``invoiceservice``, ``invoice``, ``service``; snake_case names
     are split at the underscores, since ``_`` is not part of a word here.
     """
@@ -60,7 +70,7 @@ def words(text: str) -> list[str]:
         token = match.group()
         out.append(token.lower())
         if not token.islower() and not token.isupper() and len(token) > 3:
-            parts = _CAMEL.findall(token)
+            parts = _CAMEL.split(token)  # InvoiceService -> Invoice, Service; not RESTful
             if len(parts) > 1:
                 out.extend(p.lower() for p in parts)
     return out

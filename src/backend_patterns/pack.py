@@ -204,7 +204,7 @@ def locate(pack_dir: str | os.PathLike[str] | None = None) -> str:
 def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = True) -> Pack:
     """Load and validate a pack, from the on-disk cache when its files have not changed."""
     root = locate(pack_dir)
-    key_parts = [__version__, sys.version]
+    key_parts = [__version__, sys.version, _engine_stamp()]
     crc = 0
     for path in _source_files(root):
         try:
@@ -222,6 +222,19 @@ def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = T
         if cache:
             _write_cache(root, key, raw)
     return _build(root, raw)
+
+
+def _engine_stamp() -> str:
+    """Changes whenever the code that prepares a pack changes, so a stale cache is never read."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamp = []
+    for name in ("_prepare.py", "_text.py", "_schema.py", "pack.py"):
+        try:
+            info = os.stat(os.path.join(here, name))
+        except OSError:
+            continue
+        stamp.append(f"{info.st_mtime_ns}:{info.st_size}")
+    return ",".join(stamp)
 
 
 def _source_files(root: str) -> list[str]:
