@@ -185,6 +185,7 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
         "common": sorted(common),
         "fuzzy_stems": {w: stem(w) for w in fuzzy},
         "programs": {k: v for k, v in programs.items() if v is not None},
+        "literals": {k: v for k, v in required.items() if v},
     }
 
 
@@ -251,7 +252,7 @@ def _sequence(items: list[Any]) -> list[str] | None:
 
     def flush() -> None:
         nonlocal best, run
-        if len(run) >= 3:
+        if len(run) >= 2:
             best = _better(best, ["".join(run)])
         run = []
 

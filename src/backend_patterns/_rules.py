@@ -116,6 +116,12 @@ class TaskView:
         return None
 
 
+# Windowed regex search on long code contexts (see Compiled.search).
+_WINDOWED = 20_000
+_MAX_WINDOWS = 20_000
+_BEFORE = 400
+_AFTER = 800
+
 _SUFFIXES = ("s", "es", "d", "ed", "r", "er", "ing", "ly", "e")
 
 
@@ -146,6 +152,7 @@ class Compiled:
         same_python = prepared.get("python") == sys.version
         self._programs: dict[str, list[Any]] = prepared["programs"] if same_python else {}
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._literals: dict[str, list[str]] = prepared.get("literals") or {}
         # Gates: keyword rules indexed by the stems they need; regex rules with the literal
         # strings they need. Rules without a gate are always evaluated.
         self._by_stem: dict[str, list[int]] = {}
@@ -269,21 +276,52 @@ class Compiled:
             found.append(text)
         return " + ".join(found) if found else None
 
-    def _regex_rule(self, rule: Rule, text: str) -> str | None:
-        if any(self.regex(r).search(text) for r in rule.not_):
+    def search(self, source: str, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        """``regex(source).search(text)``; on long texts, only around its required literals.
+
+        A regex that must contain a literal can only match near an occurrence of it, and
+        finding a literal is far cheaper than running the regex over every position. Matches
+        are line-sized, so a window of a few hundred characters around each occurrence holds
+        any match there is.
+        """
+        compiled = self.regex(source)
+        literals = self._literals.get(source)
+        if lowered is None or not literals or len(text) < _WINDOWED:
+            return compiled.search(text)
+        starts: list[int] = []
+        for literal in literals:
+            at = lowered.find(literal)
+            while at != -1:
+                starts.append(at)
+                if len(starts) > _MAX_WINDOWS:
+                    return compiled.search(text)
+                at = lowered.find(literal, at + 1)
+        end = -1
+        for at in sorted(starts):
+            lo, hi = max(at - _BEFORE, end, 0), min(at + _AFTER, len(text))
+            if hi <= lo:
+                continue
+            match = compiled.search(text, lo, hi)
+            if match:
+                return match
+            end = hi
+        return None
+
+    def _regex_rule(self, rule: Rule, text: str, lowered: str | None = None) -> str | None:
+        if any(self.search(r, text, lowered) for r in rule.not_):
             return None
         found: list[str] = []
         if rule.any:
             match = None
             for source in rule.any:
-                match = self.regex(source).search(text)
+                match = self.search(source, text, lowered)
                 if match:
                     break
             if match is None:
                 return None
             found.append(match.group(0))
         for group in rule.all:
-            match = next((m for m in (self.regex(s).search(text) for s in group) if m), None)
+            match = next((m for m in (self.search(s, text, lowered) for s in group) if m), None)
             if match is None:
                 return None
             found.append(match.group(0))
@@ -339,6 +377,7 @@ class Compiled:
             "path": norm_path,
         }
         out: list[Hit] = []
+        code_lower: str | None = None
         for index in self._candidates(view, texts):
             rule = self.rules[index]
             if not self._scoped(rule, norm_path):
@@ -358,7 +397,9 @@ class Compiled:
             elif rule.kind == "path":
                 matched = self._path(rule, norm_path) if norm_path else None
             elif rule.kind == "code":
-                matched = self._regex_rule(rule, code) if code else None
+                if code and code_lower is None:
+                    code_lower = code.lower()
+                matched = self._regex_rule(rule, code, code_lower) if code else None
             if matched is not None:
                 effect = rule.effect if rule.kind == "negative" else "add"
                 out.append(

@@ -84,6 +84,9 @@ _CODE_ENTITY = [
     re.compile(r"APIRouter\([^)]*prefix\s*=\s*[\"']/([a-z][a-z0-9_-]+)"),
     re.compile(r"class\s+([A-Z][A-Za-z0-9]+)\((?:Base|DeclarativeBase|SQLModel)\b"),
 ]
+# agent.agent_metadata["k"] / order.extra['shipping']: the owner and the JSON attribute
+_ATTRIBUTE = re.compile(r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*\[")
+_RESERVED_COLUMNS = {"metadata", "registry", "id", "environ", "headers", "cookies", "state"}
 _PATH_ENTITY = re.compile(r"([a-z][a-z0-9_]+?)(?:_service|_router|_routes|_api)?\.py\Z")
 _SKIP_PATH = {
     "__init__",
@@ -170,6 +173,12 @@ def infer_params(
         name = infer_resource(task, code, path)
         if name:
             out["resource"] = name
+    if "column" in declared:
+        found = _ATTRIBUTE.search(task) or (_ATTRIBUTE.search(code) if code else None)
+        if found and found.group(2) not in _RESERVED_COLUMNS:
+            out["column"] = found.group(2)
+            if "resource" in declared and (owner := _candidate(found.group(1))):
+                out["resource"] = owner
     lowered = task.lower()
     id_type = declared.get("id_type")
     if id_type is not None and "uuid" in id_type.choices and re.search(r"\buuids?\b", lowered):
@@ -184,4 +193,4 @@ def infer_params(
         )
     ):
         out["backplane"] = "redis"
-    return out
+    return {name: out[name] for name in declared if name in out}

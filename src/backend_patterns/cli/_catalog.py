@@ -95,7 +95,9 @@ def _show(spec: PatternSpec, as_json: bool) -> int:
         print("\nparameters:")
         for p in params:
             value = (
-                f"default {p['default']}"
+                "default empty"
+                if p["default"] == ""
+                else f"default {p['default']}"
                 if p["default"] is not None
                 else f"derived {p['derive']}"
                 if p["derive"]
