@@ -192,3 +192,24 @@ def test_load_pack_raises_pack_error(pack_copy: Path) -> None:
     with pytest.raises(PackError) as info:
         load_pack(pack_copy, cache=False)
     assert info.value.line == _line_of(pack_copy, "version: 7")
+
+
+def test_bad_regex_in_a_large_pack(tmp_path: Path) -> None:
+    """Large packs parse their regexes in two processes; errors still name the rule."""
+    (tmp_path / "patterns" / "demo").mkdir(parents=True)
+    (tmp_path / "patterns" / "demo" / "pattern.yaml").write_text(
+        "params: []\nfiles:\n  - {path: a.py, template: a.py.j2}\n"
+    )
+    (tmp_path / "patterns" / "demo" / "a.py.j2").write_text("x = 1\n")
+    rules = [
+        f"  - {{id: r{i}, pattern: demo, kind: intent, any: ['\\\\bword{i}\\\\b']}}"
+        for i in range(2100)
+    ]
+    rules[1500] = "  - {id: broken.one, pattern: demo, kind: intent, any: ['\\\\bzzz(unclosed']}"
+    (tmp_path / "triggers.yaml").write_text(
+        "version: 1\npatterns:\n  demo: {description: Demo}\nrules:\n" + "\n".join(rules) + "\n"
+    )
+    message = _validate_error(tmp_path)
+    assert "[broken.one]" in message
+    assert "does not compile" in message
+    assert f"triggers.yaml:{1500 + 5}:" in message

@@ -50,7 +50,7 @@ class BadRegex(ValueError):
     """A regex of the pack that does not compile; the loader names its rule and line."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(source, reason)  # both in args, so it survives pickling
         self.source = source
         self.reason = reason
 
@@ -65,6 +65,40 @@ def parse_regex(source: str) -> Any:
         raise BadRegex(source, str(exc)) from None
     except (RecursionError, OverflowError) as exc:
         raise BadRegex(source, type(exc).__name__) from None
+
+
+# Above this many regexes, a fresh pack's regexes are parsed by two processes at once.
+PARALLEL_FROM = 2000
+
+
+def _analyse(sources: list[str]) -> list[tuple[list[str] | None, list[Any] | None]]:
+    """Each source's required literals (and, for small packs, its program)."""
+    with_programs = len(sources) <= PROGRAMS_FOR_ALL
+    out = []
+    for source in sources:
+        tree = parse_regex(source)
+        out.append((_sequence(list(tree)), regex_program(source, tree) if with_programs else None))
+    return out
+
+
+def _analyse_all(sources: list[str]) -> dict[str, tuple[list[str] | None, list[Any] | None]]:
+    """Parse every regex once. Parsing is pure Python (tens of microseconds each), so a large
+    pack splits the work over two forked processes; anything unexpected falls back to one."""
+    if len(sources) < PARALLEL_FROM or sys.platform != "linux":
+        return dict(zip(sources, _analyse(sources), strict=True))
+    import multiprocessing
+
+    half = len(sources) // 2
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            pending = pool.apply_async(_analyse, (sources[half:],))
+            first = _analyse(sources[:half])
+            second = pending.get(timeout=120)
+    except BadRegex:
+        raise
+    except Exception:  # no fork, a dead worker: do it all here
+        return dict(zip(sources, _analyse(sources), strict=True))
+    return dict(zip(sources, first + second, strict=True))
 
 
 def regex_program(source: str, parsed: Any) -> list[Any] | None:
@@ -156,20 +190,21 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
     )
     common = COMMON | {w.lower() for w in _as_list(settings.get("common_words"))}
     fuzzy = sorted(w for w in raw_words if w not in common)
-    parsed = {source: parse_regex(source) for source in sorted(regexes)}
-    required = {source: _sequence(list(tree)) for source, tree in parsed.items()}
+    analysed = _analyse_all(sorted(regexes))
+    required = {source: req for source, (req, _) in analysed.items()}
     wanted: set[str] = set()
     for rule in rules:
         rule["gate"] = _gate(rule, required)
         if not rule["gate"]:
             wanted.update(_sources(rule))
-    if len(parsed) <= PROGRAMS_FOR_ALL:
-        wanted = set(parsed)
-    programs = {
-        source: regex_program(source, parsed[source])
-        for source in sorted(wanted)
-        if source in parsed
-    }
+    if len(regexes) + len(globs) <= PROGRAMS_FOR_ALL:
+        wanted = set(regexes) | globs
+    programs: dict[str, list[Any] | None] = {}
+    for source in sorted(wanted):
+        if source in analysed:
+            programs[source] = analysed[source][1] or regex_program(source, parse_regex(source))
+        elif source in globs:
+            programs[source] = regex_program(source, parse_regex(source))
     return {
         "python": sys.version,
         "threshold": float(settings.get("threshold", 0.5)),
