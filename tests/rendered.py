@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from backend_patterns.render import render, write_files
@@ -106,3 +109,49 @@ def assert_rendered_tests_pass(folder: Path, env: Mapping[str, str] | None = Non
     assert " passed" in out, out
     assert "skipped" not in out, f"rendered tests skipped:\n{out}"
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_rendering(
+    folder: Path, env: Mapping[str, str | None], probe: str = "/docs", timeout: float = 30
+) -> Iterator[str]:
+    """Run ``uvicorn app:app`` in ``folder`` on a free loopback port, as a user would after
+    ``bap render --out``; yield its base URL once ``probe`` answers. ``None`` in ``env`` removes
+    a variable. The server is always stopped, and must not have printed a traceback."""
+    import httpx2
+
+    full_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    full_env.pop("PYTHONPATH", None)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=folder,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx2.get(f"{base}{probe}", timeout=1)
+                break
+            except httpx2.TransportError:
+                if server.poll() is not None:
+                    output = server.communicate()[0]
+                    raise AssertionError(f"uvicorn exited early:\n{output}") from None
+                assert time.monotonic() < deadline, f"uvicorn did not start in {timeout} s"
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Traceback" not in output, output

@@ -4,11 +4,7 @@ tests on SQLite and PostgreSQL, and the PendingRollbackError pitfall it avoids."
 from __future__ import annotations
 
 import importlib
-import os
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -18,7 +14,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from rendered import assert_clean, assert_rendered_tests_pass, render_into
+from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -160,52 +156,23 @@ def test_dict_fields_are_jsonb_on_postgresql_json_elsewhere() -> None:
     assert "meta: Mapped[dict[str, Any]] = mapped_column(JSONDocument)" in files["models.py"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_uvicorn_serves_the_default_rendering(tmp_path: Path) -> None:
     """`uvicorn app:app` as written by `bap render --out`: tables at start-up, real HTTP."""
     folder = render_into(tmp_path / "svc", PATTERN, {}, with_tests=False)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/served.db"}
-    env.pop("PYTHONPATH", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        with httpx2.Client(base_url=base, timeout=5) as http:
-            while True:
-                try:
-                    http.get("/items")
-                    break
-                except httpx2.TransportError:
-                    assert server.poll() is None, "uvicorn exited early"
-                    assert time.monotonic() < deadline, "uvicorn did not start"
-                    time.sleep(0.1)
-            body = {"name": "served", "description": "over loopback", "quantity": 3}
-            created = http.post("/items", json=body)
-            assert created.status_code == 201, created.text
-            assert created.headers["location"] == f"{base}/items/{created.json()['id']}"
-            assert http.get(created.headers["location"]).json()["name"] == "served"
-            assert http.post("/items", json=body).status_code == 409
-            page = http.get("/items", params={"limit": 1}).json()
-            assert (page["total"], len(page["items"])) == (1, 1)
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=10)
-    assert "Traceback" not in output, output
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/served.db"}
+    with (
+        serve_rendering(folder, env, probe="/items") as base,
+        httpx2.Client(base_url=base, timeout=5) as http,
+    ):
+        body = {"name": "served", "description": "over loopback", "quantity": 3}
+        created = http.post("/items", json=body)
+        assert created.status_code == 201, created.text
+        assert created.headers["location"] == f"{base}/items/{created.json()['id']}"
+        assert http.get(created.headers["location"]).json()["name"] == "served"
+        assert http.post("/items", json=body).status_code == 409
+        page = http.get("/items", params={"limit": 1}).json()
+        assert (page["total"], len(page["items"])) == (1, 1)
     assert (tmp_path / "served.db").is_file()
 
 

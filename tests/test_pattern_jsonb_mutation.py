@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import importlib
-import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import pytest_asyncio
-from rendered import assert_clean, assert_rendered_tests_pass, render_into
+from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -333,12 +330,6 @@ def scratch_database(database_url: str) -> Iterator[str]:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_uvicorn_serves_the_rendering_and_creates_its_tables(
     tmp_path: Path, scratch_database: str
@@ -346,40 +337,16 @@ def test_uvicorn_serves_the_rendering_and_creates_its_tables(
     import httpx2
 
     folder = render_into(tmp_path, PATTERN, with_tests=False)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": scratch_database}
-    env.pop("PYTHONPATH", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx2.get(f"{base}/docs", timeout=1)
-                break
-            except httpx2.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "uvicorn did not start in 30 s"
-                time.sleep(0.2)
-        with httpx2.Client(base_url=base, timeout=10) as client:
-            created = client.post("/agents", json={"agent_metadata": {"a": {"b": 1}}})
-            assert created.status_code == 201, created.text
-            row_id = created.json()["id"]
-            doc_url = f"/agents/{row_id}/agent-metadata"
-            merged = client.patch(doc_url, json={"c": 2})
-            assert merged.json()["agent_metadata"] == {"a": {"b": 1}, "c": 2}
-            bumped = client.post(f"{doc_url}/c/increment", json={"by": 5})
-            assert bumped.json() == {"key": "c", "value": 7}
-            assert client.get(f"/agents/{row_id}").json()["agent_metadata"]["c"] == 7
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stdout:
-            server.stdout.close()
+    with (
+        serve_rendering(folder, {"DATABASE_URL": scratch_database}) as base,
+        httpx2.Client(base_url=base, timeout=10) as client,
+    ):
+        created = client.post("/agents", json={"agent_metadata": {"a": {"b": 1}}})
+        assert created.status_code == 201, created.text
+        row_id = created.json()["id"]
+        doc_url = f"/agents/{row_id}/agent-metadata"
+        merged = client.patch(doc_url, json={"c": 2})
+        assert merged.json()["agent_metadata"] == {"a": {"b": 1}, "c": 2}
+        bumped = client.post(f"{doc_url}/c/increment", json={"by": 5})
+        assert bumped.json() == {"key": "c", "value": 7}
+        assert client.get(f"/agents/{row_id}").json()["agent_metadata"]["c"] == 7

@@ -5,19 +5,15 @@ in test_pitfalls_session.py."""
 from __future__ import annotations
 
 import importlib
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from rendered import assert_clean, assert_rendered_tests_pass, render_into
+from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
 
 from backend_patterns.errors import ParamError
 from backend_patterns.render import render
@@ -199,47 +195,23 @@ def test_uvicorn_serves_the_rendering_as_written(tmp_path: Path) -> None:
     import httpx2
 
     folder = render_into(tmp_path, PATTERN, with_tests=False)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "DATABASE_URL"}}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                assert server.poll() is None, (
-                    server.stderr.read().decode() if server.stderr else ""
-                )
-                try:
-                    listed = client.get("/orders")
-                    break
-                except httpx2.TransportError:
-                    assert time.monotonic() < deadline, "uvicorn did not start"
-                    time.sleep(0.05)
-            assert listed.status_code == 200
-            assert listed.json() == []
-            order = {
-                "reference": "A-1",
-                "customer": "c",
-                "note": "n",
-                "order_lines": [{"sku": "s", "quantity": 2}],
-            }
-            created = client.post("/orders", json=order)
-            assert created.status_code == 201, created.text
-            order_id = created.json()["id"]
-            fetched = client.get(f"/orders/{order_id}").json()
-            assert fetched["order_lines"][0]["quantity"] == 2
-            assert client.post("/orders", json=order).status_code == 409
-    finally:
-        server.terminate()
-        server.wait(10)
-        if server.stderr:
-            server.stderr.close()
+    with (
+        serve_rendering(folder, {"DATABASE_URL": None}, probe="/orders") as base,
+        httpx2.Client(base_url=base, timeout=10) as client,
+    ):
+        listed = client.get("/orders")
+        assert listed.status_code == 200
+        assert listed.json() == []
+        order = {
+            "reference": "A-1",
+            "customer": "c",
+            "note": "n",
+            "order_lines": [{"sku": "s", "quantity": 2}],
+        }
+        created = client.post("/orders", json=order)
+        assert created.status_code == 201, created.text
+        order_id = created.json()["id"]
+        fetched = client.get(f"/orders/{order_id}").json()
+        assert fetched["order_lines"][0]["quantity"] == 2
+        assert client.post("/orders", json=order).status_code == 409
     assert (folder / "app.db").is_file()
