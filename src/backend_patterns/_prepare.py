@@ -174,7 +174,8 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
                 "not": items(raw.get("not")),
                 "min": int(raw.get("min", 1)),
                 "effect": str(raw.get("effect", "veto" if kind == "negative" else "add")),
-                "needs": raw.get("needs"),
+                "needs": "code" if raw.get("context") == "code" else raw.get("needs"),
+                "context": raw.get("context", "task"),
                 "include": include,
                 "exclude": exclude,
             }

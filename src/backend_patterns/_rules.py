@@ -46,6 +46,7 @@ class Hit:
 
 class Rule:
     __slots__ = (
+        "context",
         "gate",
         "id",
         "pattern",
@@ -77,6 +78,7 @@ class Rule:
         self.include: list[str] = data["include"]
         self.exclude: list[str] = data["exclude"]
         self.gate: list[str] = data.get("gate") or []
+        self.context: str = data.get("context", "task")  # what a negative rule reads
 
 
 class TaskView:
@@ -128,7 +130,10 @@ _SUFFIXES = ("s", "es", "d", "ed", "r", "er", "ing", "ly", "e")
 def _inflection(a: str, b: str) -> bool:
     """Whether one word is the other plus an ending ("manage"/"manager"), not a typo."""
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return long.startswith(short) and long[len(short) :] in _SUFFIXES
+    suffix = long[len(short) :]
+    if suffix == "s" and len(short) <= 4:  # "clas" is a typo of "class", not its singular
+        return False
+    return long.startswith(short) and suffix in _SUFFIXES
 
 
 class Compiled:
@@ -352,13 +357,14 @@ class Compiled:
         for i, rule in enumerate(self.rules):
             if rule.kind == "keyword":
                 continue
-            text = texts[rule.kind]
+            key = "code" if rule.context == "code" else rule.kind
+            text = texts[key]
             if text is None:
                 continue
             if rule.gate:
-                low = lowered.get(rule.kind)
+                low = lowered.get(key)
                 if low is None:
-                    low = lowered[rule.kind] = text.lower()
+                    low = lowered[key] = text.lower()
                 if not any(g in low for g in rule.gate):
                     continue
             chosen.add(i)
@@ -390,6 +396,8 @@ class Compiled:
             matched: str | None = None
             if rule.kind == "keyword":
                 matched = self._keyword(rule, view)
+            elif rule.kind == "negative" and rule.context == "code":
+                matched = self._regex_rule(rule, code) if code else None
             elif rule.kind in ("intent", "negative"):
                 matched = self._regex_rule(rule, view.text)
                 if matched is None and corrected:

@@ -25,6 +25,7 @@ RULE_KEYS = {
     "paths",
     "message",
     "effect",
+    "context",
 }
 NEEDS = {"code", "path", "context"}
 RULE_KINDS = {"keyword", "intent", "path", "code", "negative"}
@@ -191,6 +192,14 @@ def validate_triggers(
                     rule_id,
                     f"Allowed: {', '.join(sorted(EFFECTS))}.",
                 )
+        context = rule.get("context", "task")
+        if context not in ("task", "code") or (context == "code" and kind != "negative"):
+            raise _err(
+                "'context' is 'task' or 'code', and only negative rules take it.",
+                path,
+                lines.get((*where, "context")),
+                rule_id,
+            )
         needs = rule.get("needs")
         if needs is not None and needs not in NEEDS:
             raise _err(

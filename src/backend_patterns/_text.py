@@ -66,6 +66,7 @@ def words(text: str) -> list[str]:
     are split at the underscores, since ``_`` is not part of a word here.
     """
     out: list[str] = []
+    text = text.replace("'", "").replace("\u2019", "")  # "doesn't" reads as "doesnt"
     for match in _WORD.finditer(text):
         token = match.group()
         out.append(token.lower())
