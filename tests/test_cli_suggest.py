@@ -221,3 +221,21 @@ def test_hot_path_imports_nothing_heavy() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert "HEAVY []" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--top", "1", "--json", "crud endpoints for tags"],
+        ["--json", "--top=1", "crud endpoints for tags"],  # argparse's form
+        ["crud endpoints for tags", "--top", "1", "--json"],
+    ],
+)
+def test_option_forms_agree(args: list[str]) -> None:
+    data = json.loads(bap("suggest", *args).stdout)
+    assert [s["pattern"] for s in data["suggestions"]] == ["crud_endpoint"]
+
+
+def test_help_and_extra_task() -> None:
+    assert "usage: bap suggest" in bap("suggest", "--help").stdout
+    assert_usage_error(bap("suggest", "one task", "another task"), "unrecognized arguments")
