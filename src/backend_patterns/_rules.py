@@ -301,6 +301,8 @@ class Compiled:
                 if len(starts) > _MAX_WINDOWS:
                     return compiled.search(text)
                 at = lowered.find(literal, at + 1)
+        if len(starts) * (_BEFORE + _AFTER) > len(text):  # dense: one pass is cheaper
+            return compiled.search(text)
         end = -1
         for at in sorted(starts):
             lo, hi = max(at - _BEFORE, end, 0), min(at + _AFTER, len(text))
