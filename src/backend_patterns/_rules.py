@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._prepare import glob_regex
-from ._text import stem, words
+from ._text import stem
+from ._view import TaskView, Vocabulary
 
 Phrase = tuple[str, ...]  # stems
 
@@ -81,59 +82,11 @@ class Rule:
         self.context: str = data.get("context", "task")  # what a negative rule reads
 
 
-class TaskView:
-    """A task seen by the matcher: its tokens, their (typo-corrected) stems, its text."""
-
-    __slots__ = ("tokens", "stems", "text", "corrected", "corrections", "positions")
-
-    def __init__(
-        self,
-        tokens: list[str],
-        stems: list[str],
-        text: str,
-        corrected: str,
-        corrections: dict[int, str],
-        positions: dict[str, list[int]],
-    ) -> None:
-        self.tokens = tokens
-        self.stems = stems
-        self.text = text
-        self.corrected = corrected  # the text with typos of vocabulary words corrected
-        self.corrections = corrections
-        self.positions = positions
-
-    def find(self, phrase: Sequence[str]) -> str | None:
-        """The words of the first occurrence of ``phrase`` (a sequence of stems), or None."""
-        first = self.positions.get(phrase[0])
-        if not first:
-            return None
-        n = len(phrase)
-        if n == 1:
-            return self.tokens[first[0]]
-        stems = self.stems
-        want = list(phrase)
-        for i in first:
-            if stems[i : i + n] == want:
-                return " ".join(self.tokens[i : i + n])
-        return None
-
-
 # Windowed regex search on long code contexts (see Compiled.search).
 _WINDOWED = 20_000
 _MAX_WINDOWS = 20_000
 _BEFORE = 400
 _AFTER = 800
-
-_SUFFIXES = ("s", "es", "d", "ed", "r", "er", "ing", "ly", "e")
-
-
-def _inflection(a: str, b: str) -> bool:
-    """Whether one word is the other plus an ending ("manage"/"manager"), not a typo."""
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    suffix = long[len(short) :]
-    if suffix == "s" and len(short) <= 4:  # "clas" is a typo of "class", not its singular
-        return False
-    return long.startswith(short) and suffix in _SUFFIXES
 
 
 class Compiled:
@@ -147,16 +100,9 @@ class Compiled:
         self.descriptions: dict[str, str] = prepared["descriptions"]
         self.order = list(self.descriptions)
         self.rules = [Rule(r) for r in prepared["rules"]]
-        self.known_stems = set(prepared["known_stems"])
-        self.fuzzy_words: list[str] = prepared["fuzzy_words"]
-        self.common = frozenset(prepared.get("common", ()))
-        self._by_letter: dict[str, list[str]] = {}
-        for w in self.fuzzy_words:
-            self._by_letter.setdefault(w[0], []).append(w)
-        self.fuzzy_stems: dict[str, str] = prepared["fuzzy_stems"]
+        self.vocabulary = Vocabulary(prepared)
         same_python = prepared.get("python") == sys.version
         self._programs: dict[str, list[Any]] = prepared["programs"] if same_python else {}
-        self._fuzzy_cache: dict[str, str | None] = {}
         self._literals: dict[str, list[str]] = prepared.get("literals") or {}
         # Gates: keyword rules indexed by the stems they need; regex rules with the literal
         # strings they need. Rules without a gate are always evaluated.
@@ -182,7 +128,7 @@ class Compiled:
             if rule.kind not in ("keyword", "path"):
                 for source in [*rule.any, *rule.not_, *(s for g in rule.all for s in g)]:
                     self.regex(source)
-        self.correct("warmup")
+        self.vocabulary.correct("warmup")
 
     # -- helpers -------------------------------------------------------------------------
     def regex(self, source: str) -> re.Pattern[str]:
@@ -206,61 +152,6 @@ class Compiled:
 
     def glob(self, glob: str) -> re.Pattern[str]:
         return self.regex(glob_regex(glob))
-
-    def correct(self, token: str) -> str | None:
-        """The vocabulary word ``token`` is a typo of, if any.
-
-        One edit (a transposition counts as one), two for words of nine letters or more. The
-        first letter must agree: typos rarely touch it, and real words that differ from the
-        vocabulary by one letter mostly differ there ("later" and "layer" do not).
-        """
-        if token in self._fuzzy_cache:
-            return self._fuzzy_cache[token]
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        limit = 2 if len(token) >= 9 else 1
-        candidates = self._by_letter.get(token[0], [])
-        best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=limit)
-        word = None
-        if best is not None and abs(len(best[0]) - len(token)) <= limit:
-            candidate = str(best[0])
-            # "manage" is not a typo of "manager", nor "stream" of "streams".
-            # Short words: a swapped letter is a typo ("jsnob"), a changed one usually another
-            # word ("crude" is not "cruds").
-            substitution = len(candidate) == len(token) and sorted(candidate) != sorted(token)
-            if not _inflection(token, candidate) and not (substitution and len(token) <= 5):
-                word = candidate
-        self._fuzzy_cache[token] = word
-        return word
-
-    def view(self, task: str) -> TaskView:
-        task = task[: self.max_task_chars]
-        tokens = words(task)
-        stems = [stem(t) for t in tokens]
-        corrections: dict[int, str] = {}
-        known = self.known_stems
-        for i, token in enumerate(tokens):
-            if (
-                len(token) >= 4
-                and stems[i] not in known
-                and token not in self.common
-                and not token.isdigit()
-            ):
-                word = self.correct(token)
-                if word is not None and word != token:
-                    stems[i] = self.fuzzy_stems[word]
-                    corrections[i] = word
-        positions: dict[str, list[int]] = {}
-        for i, s in enumerate(stems):
-            positions.setdefault(s, []).append(i)
-        text = corrected = " ".join(task.split())
-        for i, word in corrections.items():
-            # Intent regexes see the corrected words too: "scafold endpoitns" reads "endpoints".
-            corrected = re.sub(
-                rf"\b{re.escape(tokens[i])}\b", word, corrected, flags=re.IGNORECASE
-            )
-        return TaskView(tokens, stems, text, corrected, corrections, positions)
 
     # -- evaluation ----------------------------------------------------------------------
     def _keyword(self, rule: Rule, view: TaskView) -> str | None:
@@ -374,7 +265,7 @@ class Compiled:
 
     def hits(self, task: str, code: str | None, path: str | None) -> list[Hit]:
         """Every rule that fires on this task, code context and path."""
-        view = self.view(task)
+        view = self.vocabulary.view(task, self.max_task_chars)
         norm_path = path.replace("\\", "/").lstrip("./") if path else None
         code = code[: self.max_code_chars] if code else None
         corrected = view.corrected if view.corrected is not view.text else ""
@@ -431,7 +322,7 @@ class Compiled:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        view = self.view(task)
+        view = self.vocabulary.view(task, self.max_task_chars)
         out: list[Hit] = []
         for rule in self.rules:
             if rule.kind != "keyword" or self._keyword(rule, view) is not None:
