@@ -79,7 +79,7 @@ class Vocabulary:
     def correct(self, token: str) -> str | None:
         """The vocabulary word ``token`` is a typo of, if any.
 
-        One edit (a transposition counts as one), two for words of nine letters or more. The
+        One edit (a transposition counts as one), two when either word has nine letters. The
         first letter must agree: typos rarely touch it, and real words that differ from the
         vocabulary by one letter mostly differ there ("later" and "layer" do not).
         """
@@ -88,10 +88,12 @@ class Vocabulary:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        limit = 2 if len(token) >= 9 else 1
+        limit = 2 if len(token) >= 6 else 1
         candidates = self._by_letter.get(token[0], [])
         best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=limit)
         word = None
+        if best is not None and best[1] == 2 and max(len(token), len(best[0])) < 9:
+            best = None  # two edits only when one of the words is long ("websokt")
         if best is not None and abs(len(best[0]) - len(token)) <= limit:
             candidate = str(best[0])
             # "manage" is not a typo of "manager", nor "stream" of "streams".
