@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +65,15 @@ def redis_url() -> str:
     finally:
         client.close()
     return url
+
+
+def copy_pack(target: Path) -> Path:
+    """A writable copy of the bundled pack (SKILL.md, triggers.yaml, patterns/) at ``target``."""
+    from backend_patterns.pack import bundled_pack_dir
+
+    root = Path(bundled_pack_dir())
+    target.mkdir(parents=True)
+    shutil.copy(root / "SKILL.md", target / "SKILL.md")
+    shutil.copy(root / "triggers.yaml", target / "triggers.yaml")
+    shutil.copytree(root / "patterns", target / "patterns")
+    return target

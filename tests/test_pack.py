@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import copy_pack
 
 from backend_patterns.errors import PackError, UnknownPatternError
 from backend_patterns.pack import bundled_pack_dir, load_pack
@@ -25,12 +26,7 @@ def bap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 @pytest.fixture
 def pack_copy(tmp_path: Path) -> Path:
     """A writable copy of the bundled pack."""
-    target = tmp_path / "pack"
-    target.mkdir()
-    shutil.copy(ROOT / "triggers.yaml", target / "triggers.yaml")
-    shutil.copy(ROOT / "SKILL.md", target / "SKILL.md")
-    shutil.copytree(ROOT / "patterns", target / "patterns")
-    return target
+    return copy_pack(tmp_path / "pack")
 
 
 def test_bundled_pack_has_the_four_patterns() -> None:

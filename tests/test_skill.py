@@ -5,24 +5,20 @@ from __future__ import annotations
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import skills_ref
 import yaml
+from conftest import copy_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FIELDS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
 
 
 def test_pack_copy_validates(tmp_path: Path) -> None:
-    skill = tmp_path / "backend-api-patterns"
-    skill.mkdir()
-    shutil.copy(ROOT / "SKILL.md", skill / "SKILL.md")
-    shutil.copy(ROOT / "triggers.yaml", skill / "triggers.yaml")
-    shutil.copytree(ROOT / "patterns", skill / "patterns")
+    skill = copy_pack(tmp_path / "backend-api-patterns")
     assert skills_ref.validate(skill) == []
 
 
