@@ -89,6 +89,14 @@ _BEFORE = 400
 _AFTER = 800
 
 
+def _by_first(phrases: list[Any]) -> dict[str, list[tuple[int, list[str]]]]:
+    index: dict[str, list[tuple[int, list[str]]]] = {}
+    for order, (phrase, _) in enumerate(phrases):
+        if phrase:
+            index.setdefault(phrase[0], []).append((order, phrase))
+    return index
+
+
 class Compiled:
     """The rules of one pack, ready to evaluate."""
 
@@ -116,6 +124,32 @@ class Compiled:
                 else:
                     self._ungated_keywords.append(i)
         self._regex: dict[str, re.Pattern[str]] = {}
+        # Regex rules by the text they read, with an inverted index of their gate literals.
+        self._ungated: dict[str, list[int]] = {
+            k: [] for k in ("intent", "negative", "code", "path")
+        }
+        gates: dict[str, dict[str, list[int]]] = {k: {} for k in self._ungated}
+        for i, rule in enumerate(self.rules):
+            if rule.kind == "keyword":
+                continue
+            key = "code" if rule.context == "code" else rule.kind
+            if rule.gate:
+                for literal in rule.gate:
+                    gates[key].setdefault(literal, []).append(i)
+            else:
+                self._ungated[key].append(i)
+        self._gates = {k: sorted(v.items()) for k, v in gates.items()}
+        # Keyword phrases indexed by their first stem: a task is matched against the phrases
+        # that can start at one of its words, not against every phrase of a long vocabulary.
+        self._phrases: dict[str, dict[str, Any]] = {
+            rule.id: {
+                "any": _by_first(rule.any),
+                "not": _by_first(rule.not_),
+                "all": [_by_first(group) for group in rule.all],
+            }
+            for rule in self.rules
+            if rule.kind == "keyword"
+        }
 
     def warm(self) -> None:
         """Compile every regex and load the fuzzy matcher now (for long-running processes)."""
@@ -154,22 +188,35 @@ class Compiled:
         return self.regex(glob_regex(glob))
 
     # -- evaluation ----------------------------------------------------------------------
+    @staticmethod
+    def _found(index: dict[str, list[tuple[int, list[str]]]], view: TaskView) -> list[str]:
+        """The texts of the phrases in ``index`` that occur in the task, in rule order."""
+        positions = view.positions
+        keys = index.keys() & positions.keys()
+        hits = sorted(
+            (order, text)
+            for key in keys
+            for order, phrase in index[key]
+            if (text := view.find(phrase)) is not None
+        )
+        return [text for _, text in hits]
+
     def _keyword(self, rule: Rule, view: TaskView) -> str | None:
-        if any(view.find(p) for p, _ in rule.not_):
+        by_first = self._phrases[rule.id]
+        if self._found(by_first["not"], view):
             return None
         found: list[str] = []
         if rule.any:
-            for phrase, _ in rule.any:
-                text = view.find(phrase)
-                if text is not None and text not in found:
+            for text in self._found(by_first["any"], view):
+                if text not in found:
                     found.append(text)
             if len(found) < rule.min:
                 return None
-        for group in rule.all:
-            text = next((t for t in (view.find(p) for p, _ in group) if t is not None), None)
-            if text is None:
+        for group in by_first["all"]:
+            texts = self._found(group, view)
+            if not texts:
                 return None
-            found.append(text)
+            found.append(texts[0])
         return " + ".join(found) if found else None
 
     def search(self, source: str, text: str, lowered: str | None = None) -> re.Match[str] | None:
@@ -182,7 +229,11 @@ class Compiled:
         """
         compiled = self.regex(source)
         literals = self._literals.get(source)
-        if lowered is None or not literals or len(text) < _WINDOWED:
+        if lowered is None or not literals:
+            return compiled.search(text)
+        if len(text) < _WINDOWED:  # short: a cheap check for the literals, then the regex
+            if not any(literal in lowered for literal in literals):
+                return None
             return compiled.search(text)
         starts: list[int] = []
         for literal in literals:
@@ -241,26 +292,18 @@ class Compiled:
             return False
         return not any(self.glob(g).match(path) for g in rule.exclude)
 
-    def _candidates(self, view: TaskView, texts: dict[str, str | None]) -> list[int]:
+    def _candidates(self, view: TaskView, lowered: dict[str, str | None]) -> list[int]:
         """Indices of the rules this input can possibly fire, in pack order."""
         chosen = set(self._ungated_keywords)
         for s in view.positions:
             chosen.update(self._by_stem.get(s, ()))
-        lowered: dict[str, str] = {}
-        for i, rule in enumerate(self.rules):
-            if rule.kind == "keyword":
+        for key, low in lowered.items():
+            if low is None:
                 continue
-            key = "code" if rule.context == "code" else rule.kind
-            text = texts[key]
-            if text is None:
-                continue
-            if rule.gate:
-                low = lowered.get(key)
-                if low is None:
-                    low = lowered[key] = text.lower()
-                if not any(g in low for g in rule.gate):
-                    continue
-            chosen.add(i)
+            chosen.update(self._ungated[key])
+            for literal, indices in self._gates[key]:
+                if literal in low:
+                    chosen.update(indices)
         return sorted(chosen)
 
     def hits(self, task: str, code: str | None, path: str | None) -> list[Hit]:
@@ -269,15 +312,16 @@ class Compiled:
         norm_path = path.replace("\\", "/").lstrip("./") if path else None
         code = code[: self.max_code_chars] if code else None
         corrected = view.corrected if view.corrected is not view.text else ""
-        texts = {
-            "intent": view.text + "\n" + corrected,
-            "negative": view.text + "\n" + corrected,
-            "code": code,
-            "path": norm_path,
+        task_lower = (view.text + "\n" + corrected).lower()
+        code_lower = code.lower() if code else None
+        lowered = {
+            "intent": task_lower,
+            "negative": task_lower,
+            "code": code_lower,
+            "path": norm_path.lower() if norm_path else None,
         }
         out: list[Hit] = []
-        code_lower: str | None = None
-        for index in self._candidates(view, texts):
+        for index in self._candidates(view, lowered):
             rule = self.rules[index]
             if not self._scoped(rule, norm_path):
                 continue
@@ -290,16 +334,14 @@ class Compiled:
             if rule.kind == "keyword":
                 matched = self._keyword(rule, view)
             elif rule.kind == "negative" and rule.context == "code":
-                matched = self._regex_rule(rule, code) if code else None
+                matched = self._regex_rule(rule, code, code_lower) if code else None
             elif rule.kind in ("intent", "negative"):
-                matched = self._regex_rule(rule, view.text)
+                matched = self._regex_rule(rule, view.text, task_lower)
                 if matched is None and corrected:
-                    matched = self._regex_rule(rule, corrected)
+                    matched = self._regex_rule(rule, corrected, task_lower)
             elif rule.kind == "path":
                 matched = self._path(rule, norm_path) if norm_path else None
             elif rule.kind == "code":
-                if code and code_lower is None:
-                    code_lower = code.lower()
                 matched = self._regex_rule(rule, code, code_lower) if code else None
             if matched is not None:
                 effect = rule.effect if rule.kind == "negative" else "add"
