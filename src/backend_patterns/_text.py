@@ -26,13 +26,13 @@ within without work works would write year years your yours
 test tests later latest player players prayer slayer sever poster listen routine socks serve
 server servers device devices advice lives liver chart charts cheat rooms broom pushy models
 layers dream crate crates related relate notice notion motion delegate activate activated
-crude
+crude ticket tickets tickers table tables
 """.split()
 )
 
 
 # Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud").
-_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen"})
+_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen", "readings", "reading"})
 
 
 def stem(word: str) -> str:
