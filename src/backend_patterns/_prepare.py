@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from array import array
 from typing import Any
 
 from ._text import COMMON, stem, words
@@ -140,7 +141,8 @@ def regex_program(source: str, parsed: Any) -> list[Any] | None:
         for name, index in groupindex.items():
             indexgroup[index] = name
         flags = int(re.IGNORECASE | parsed.state.flags)
-        return [flags, [int(c) for c in code], parsed.state.groups - 1, groupindex, indexgroup]
+        packed = array("I", [int(c) for c in code]).tobytes()  # bytes: marshal loads them at once
+        return [flags, packed, parsed.state.groups - 1, groupindex, indexgroup]
     except re.error as exc:
         raise BadRegex(source, str(exc)) from None
     except Exception:  # an internal difference: compile at run time instead

@@ -172,8 +172,10 @@ class Compiled:
             if program is not None:
                 try:
                     import _sre  # type: ignore[import-not-found]
+                    from array import array
 
-                    flags, code, groups, groupindex, indexgroup = program
+                    flags, packed, groups, groupindex, indexgroup = program
+                    code = array("I", packed).tolist()
                     compiled = _sre.compile(
                         source, flags, code, groups, groupindex, tuple(indexgroup)
                     )

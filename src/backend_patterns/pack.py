@@ -6,6 +6,7 @@ together, so the parsed form is cached on disk, keyed by the content of every fi
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -261,8 +262,19 @@ def _write_cache(root: str, key: str, raw: dict[str, Any]) -> None:
         with open(tmp, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
+        _prune(target)
     except (OSError, ValueError):
         pass  # a cache we cannot write only costs speed
+
+
+def _prune(current: str) -> None:
+    """Remove this pack's older cache files: one file per pack folder is all that is read."""
+    folder, name = os.path.split(current)
+    prefix = name.rsplit("-", 1)[0] + "-"  # pack-<folder tag>-
+    for other in os.listdir(folder):
+        if other.startswith(prefix) and other != name:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, other))
 
 
 def _build(root: str, raw: dict[str, Any]) -> Pack:
