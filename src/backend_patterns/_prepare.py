@@ -219,6 +219,11 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
     )
     common = COMMON | {w.lower() for w in _as_list(settings.get("common_words"))}
     fuzzy = sorted(w for w in raw_words if w not in common)
+    from . import infer
+
+    regexes.update(
+        infer.source(name) for name in infer.SOURCES
+    )  # parameter inference, precompiled too
     try:
         analysed = _analyse_all(sorted(regexes))
     except BadRegex as exc:  # name the regex as it is written in the pack

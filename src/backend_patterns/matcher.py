@@ -186,7 +186,7 @@ def suggest(
                 score=round(value, 4),
                 description=pack.patterns[name].description or rules.descriptions.get(name, ""),
                 reasons=_reasons(hits, name),
-                params=infer_params(pack.patterns[name], task, code, path),
+                params=infer_params(pack.patterns[name], task, code, path, rules.regex),
             )
         )
     return out

@@ -215,7 +215,7 @@ def _engine_stamp() -> str:
     """Changes whenever the code that prepares a pack changes, so a stale cache is never read."""
     here = os.path.dirname(os.path.abspath(__file__))
     stamp = []
-    for name in ("_prepare.py", "_text.py", "_schema.py", "_load.py", "pack.py"):
+    for name in ("_prepare.py", "_text.py", "_schema.py", "_load.py", "infer.py", "pack.py"):
         try:
             info = os.stat(os.path.join(here, name))
         except OSError:
