@@ -245,7 +245,6 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
     return {
         "python": sys.version,
         "threshold": float(settings.get("threshold", 0.5)),
-        "near_miss": float(settings.get("near_miss", 0.25)),
         "max_task_chars": int(settings.get("max_task_chars", 20_000)),
         "max_code_chars": int(settings.get("max_code_chars", 2_000_000)),
         "descriptions": {

@@ -102,7 +102,6 @@ class Compiled:
 
     def __init__(self, prepared: dict[str, Any]) -> None:
         self.threshold: float = prepared["threshold"]
-        self.near_miss: float = prepared["near_miss"]
         self.max_task_chars: int = prepared["max_task_chars"]
         self.max_code_chars: int = prepared["max_code_chars"]
         self.descriptions: dict[str, str] = prepared["descriptions"]

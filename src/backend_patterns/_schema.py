@@ -9,7 +9,7 @@ from .errors import PackError, did_you_mean
 
 SCHEMA_VERSION = 1
 TOP_KEYS = {"version", "settings", "patterns", "selection", "vocabulary", "rules"}
-SETTINGS_KEYS = {"threshold", "near_miss", "max_task_chars", "max_code_chars", "common_words"}
+SETTINGS_KEYS = {"threshold", "max_task_chars", "max_code_chars", "common_words"}
 PATTERN_KEYS = {"description", "usage", "when"}
 SELECTION_KEYS = {"task", "pattern"}
 RULE_KEYS = {
