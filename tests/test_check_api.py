@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_patterns.check import Finding, check_code, check_tree
 from backend_patterns.errors import UsageError
+from backend_patterns.lint import Finding, check_code, check_tree
 
 MODEL = """\
 import sqlalchemy as sa
@@ -86,7 +86,7 @@ def test_check_module_imports_only_the_standard_library() -> None:
     """The hooks call check_code on their hot path: no heavy imports."""
     code = (
         "import sys\n"
-        "from backend_patterns.check import check_code\n"
+        "from backend_patterns.lint import check_code\n"
         "check_code('x.a[1] = 2\\n', json_attrs=['X.a'])\n"
         "heavy = {'fastapi', 'sqlalchemy', 'pydantic', 'jinja2', 'mcp', 'rapidfuzz', 'yaml'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_patterns.check import check_code, check_tree
+from backend_patterns.lint import check_code, check_tree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 LABEL = re.compile(r"^\s*#\s*(ruleid|ok|todo):\s*BAP001\s*$")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from backend_patterns.check import check_code
+from backend_patterns.lint import check_code
 
 MODELS = """
 from typing import Any

@@ -212,7 +212,7 @@ def test_hot_path_imports_nothing_heavy() -> None:
     probe = (
         "import sys, runpy; sys.argv = ['bap', 'suggest', '--json', "
         "'add a websocket endpoint for chat']\n"
-        "from backend_patterns.cli import main\n"
+        "from backend_patterns.program import main\n"
         "code = main()\n"
         f"heavy = [m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]\n"
         "print('HEAVY', heavy)\n"

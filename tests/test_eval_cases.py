@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_patterns.evaluate import by_tag, evaluate, load_cases, summary
+from backend_patterns.match.evaluate import by_tag, evaluate, load_cases, summary
 from backend_patterns.pack import load_pack
 
 CASES = sorted((Path(__file__).parent / "eval").glob("*.yaml"))

@@ -20,8 +20,8 @@ import yaml
 from jsonb_snippet import BUGGY, FLAG, MODEL, MUTATION_LINE
 
 from backend_patterns import hooks
-from backend_patterns.check import check_code
-from backend_patterns.pack import load_pack
+from backend_patterns.lint import check_code
+from backend_patterns.pack import SKILL_SUBDIR, load_pack
 
 BAP = str(Path(sys.executable).parent / "bap")
 HEAVY = ("fastapi", "sqlalchemy", "pydantic", "jinja2", "mcp")
@@ -107,7 +107,7 @@ def test_prompt_that_fits_nothing_prints_nothing(tmp_path: Path) -> None:
 
 
 def _install_pack_copy(project: Path) -> Path:
-    target = project / hooks.SKILL_SUBDIR
+    target = project / SKILL_SUBDIR
     source = load_pack().root
     target.mkdir(parents=True)
     for item in ("SKILL.md", "triggers.yaml"):
@@ -328,7 +328,7 @@ def test_bad_arguments_are_usage_errors(tmp_path: Path) -> None:
 def test_prompt_hook_imports_nothing_heavy(tmp_path: Path) -> None:
     probe = (
         "import sys\n"
-        "from backend_patterns.cli import main\n"
+        "from backend_patterns.program import main\n"
         "code = main(['hook', 'prompt'])\n"
         f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
         "sys.stderr.write(repr(heavy))\n"

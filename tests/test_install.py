@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_patterns.install import SKILL_SUBDIR
-from backend_patterns.pack import load_pack
+from backend_patterns.pack import SKILL_SUBDIR, load_pack
 
 BIN = Path(sys.executable).parent
 BAP = str(BIN / "bap")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend_patterns.matcher import explain, suggest
+from backend_patterns._console import render_command
+from backend_patterns.match import explain, suggest
 
 
 def top(task: str, code: str | None = None, path: str | None = None) -> str | None:
@@ -205,7 +206,9 @@ def test_parameters_are_inferred(task: str, params: dict[str, str]) -> None:
     assert found
     for key, value in params.items():
         assert found[0].params.get(key) == value
-    assert found[0].command.startswith(f"bap render {found[0].pattern} --set ")
+    assert render_command(found[0].pattern, found[0].params).startswith(
+        f"bap render {found[0].pattern} --set "
+    )
 
 
 def test_websocket_redis_backplane_inferred() -> None:

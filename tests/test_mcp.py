@@ -11,10 +11,12 @@ from jsonb_snippet import BUGGY, MODEL, MUTATION_LINE
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
-from backend_patterns.check import check_code as engine_check
+from backend_patterns._console import render_command
 from backend_patterns.errors import BapError
-from backend_patterns.matcher import suggest
-from backend_patterns.mcp_server import CODE_MAX, TASK_MAX, build_server
+from backend_patterns.lint import check_code as engine_check
+from backend_patterns.match import suggest
+from backend_patterns.mcp.server import CODE_MAX, TASK_MAX, build_server
+from backend_patterns.mcp.server import word as mcp_word
 from backend_patterns.pack import load_pack
 from backend_patterns.render import render
 
@@ -69,7 +71,7 @@ async def test_suggest_patterns_matches_the_engine(mode: str) -> None:
     first, engine = got[0], expected[0]
     assert first["reasons"] == [r.to_json() for r in engine.reasons]
     assert first["params"] == engine.params
-    assert first["command"] == engine.command
+    assert first["command"] == render_command(engine.pattern, engine.params)
     assert first["why"] == engine.why
 
 
@@ -77,7 +79,7 @@ def _render_or_error(name: str, pack: Any) -> tuple[list[Any], str | None]:
     try:
         return render(name, {}, with_tests=True, pack=pack), None
     except BapError as exc:
-        return [], exc.format_message().removeprefix("Error: ")
+        return [], mcp_word(exc)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -135,7 +135,7 @@ async def test_streamable_http(tmp_path: Path) -> None:
 
 
 def test_http_binds_loopback_by_default() -> None:
-    from backend_patterns.cli._mcp import parse_address
+    from backend_patterns.mcp._command import parse_address
 
     assert parse_address("8123") == ("127.0.0.1", 8123)
     assert parse_address("0.0.0.0:80") == ("0.0.0.0", 80)

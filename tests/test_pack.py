@@ -51,7 +51,7 @@ def test_bundled_pack_has_the_four_patterns() -> None:
 def test_unknown_pattern_suggests_the_closest() -> None:
     with pytest.raises(UnknownPatternError) as info:
         load_pack().pattern("crud_endpont")
-    assert "Did you mean 'crud_endpoint'?" in info.value.format_message()
+    assert "Did you mean 'crud_endpoint'?" in info.value.describe()
 
 
 def test_cache_follows_the_content(

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from backend_patterns.cli import word as cli_word
 from backend_patterns.errors import ParamError
+from backend_patterns.inflect import kebab, pluralize, snake
 from backend_patterns.pack import ParamSpec, PatternSpec
-from backend_patterns.params import convert, kebab, pluralize, resolve, snake
+from backend_patterns.render.params import convert, resolve
 
 BAP = Path(sys.executable).parent / "bap"
 
@@ -130,7 +132,7 @@ def test_derived_value_that_is_invalid_says_how_to_override() -> None:
     )
     with pytest.raises(ParamError) as caught:
         resolve(pattern, {})
-    text = caught.value.format_message()
+    text = cli_word(caught.value)
     assert "'slug'" in text
     assert "derived automatically" in text
     assert "--set slug=VALUE" in text

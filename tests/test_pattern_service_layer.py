@@ -15,6 +15,8 @@ from types import ModuleType
 import pytest
 from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
 
+from backend_patterns._console import error_line
+from backend_patterns.cli import word as cli_word
 from backend_patterns.errors import ParamError
 from backend_patterns.render import render
 
@@ -160,7 +162,7 @@ def test_local_names_never_shadow_the_functions_names() -> None:
 def test_bad_params_are_one_line_errors(params: dict[str, str], message: str) -> None:
     with pytest.raises(ParamError) as info:
         render(PATTERN, params)
-    text = info.value.format_message()
+    text = error_line(info.value, cli_word)
     assert text.startswith("Error: ")
     assert "\n" not in text
     assert message in text

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 import pytest
 import yaml
 
-from backend_patterns._rules import Compiled
-from backend_patterns.matcher import compiled
+from backend_patterns.match import compiled
+from backend_patterns.match._compiled import Compiled
 from backend_patterns.pack import load_pack
 
 EXAMPLES_FILE = Path(__file__).parent / "triggers" / "examples.yaml"

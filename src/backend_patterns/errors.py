@@ -1,4 +1,9 @@
-"""Errors that carry data. Only the front ends turn them into text and exit codes."""
+"""Errors that carry data. The engine raises them; only the front ends word them for a person
+(the CLI with its flag names, MCP with its argument names) and choose exit codes.
+
+``describe()`` is the front-end-neutral sentence: what went wrong, plus a neutral hint such as
+"Did you mean ...?". No message here names a command-line flag.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 
 class BapError(Exception):
-    """Base of every error a user can cause. ``format_message`` builds the one-line text."""
+    """Base of every error a user can cause."""
 
     exit_code = 2
 
@@ -26,14 +31,12 @@ class BapError(Exception):
         self.message = message
         self.hint = hint
 
-    def format_message(self) -> str:
-        text = self.message
-        if self.hint:
-            text = f"{text} {self.hint}"
-        return f"Error: {text}"
+    def describe(self) -> str:
+        """The sentence a front end shows, without any ``Error:`` prefix."""
+        return f"{self.message} {self.hint}" if self.hint else self.message
 
     def __str__(self) -> str:
-        return self.format_message()
+        return self.describe()
 
 
 class UsageError(BapError):
@@ -57,14 +60,14 @@ class PackError(BapError):
         self.line = line
         self.rule_id = rule_id
 
-    def format_message(self) -> str:
+    def describe(self) -> str:
         where = ""
         if self.path:
             where = self.path if self.line is None else f"{self.path}:{self.line}"
             where += ": "
         rule = f"[{self.rule_id}] " if self.rule_id else ""
         hint = f" {self.hint}" if self.hint else ""
-        return f"Error: {where}{rule}{self.message}{hint}"
+        return f"{where}{rule}{self.message}{hint}"
 
 
 class UnknownPatternError(BapError):
@@ -80,7 +83,11 @@ class UnknownPatternError(BapError):
 
 
 class ParamError(BapError):
-    """A render parameter that is unknown, missing or invalid."""
+    """A render parameter that is unknown, missing or invalid.
+
+    ``reason`` is ``unknown``, ``missing`` or ``invalid``; ``derived`` says the bad value was
+    derived from other parameters rather than given, so the fix is to give it.
+    """
 
     def __init__(
         self,
@@ -90,18 +97,51 @@ class ParamError(BapError):
         param: str | None = None,
         allowed: Iterable[str] = (),
         hint: str | None = None,
+        reason: str = "invalid",
+        derived: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.pattern = pattern
         self.param = param
         self.allowed = list(allowed)
+        self.reason = reason
+        self.derived = derived
 
 
 class OutputExistsError(BapError):
-    """``bap render --out`` would overwrite a file the user already has."""
+    """Writing would overwrite a file the user already has; nothing was written."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(
-            f"{path} already exists; nothing was written.", hint="Use --force to overwrite it."
-        )
+        super().__init__(f"{path} already exists; nothing was written.")
         self.path = path
+
+
+class TemplateError(BapError):
+    """A template of a pack that does not render: names the file, the line and its source."""
+
+    def __init__(self, message: str, *, path: str, line: int | None, source: str | None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.source = source
+
+    def describe(self) -> str:
+        where = f'File "{self.path}"' + (f", line {self.line}" if self.line else "")
+        text = f"{where}: {self.message}"
+        if self.source and self.source.strip():
+            text += f"\n    {self.source.strip()}"
+        return text
+
+
+class UnsafePathError(BapError):
+    """A rendered path that would land outside the output folder."""
+
+
+class JsonAttrError(UsageError):
+    """A JSON attribute named for the linter that is not ``Model.attr``."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"a JSON attribute is named Model.attr (e.g. Agent.agent_metadata), got {value!r}."
+        )
+        self.value = value

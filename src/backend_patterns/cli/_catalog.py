@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .._console import make_parser
 from ..pack import Pack, PatternSpec
-from . import make_parser
 
 
 def run(command: str, argv: list[str], help_: str) -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from .._console import make_parser
 from ..errors import UsageError
-from . import make_parser
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
@@ -43,8 +43,8 @@ def run(command: str, argv: list[str], help_: str) -> int:
     )
     args = parser.parse_args(argv)
 
-    from .._check_report import FORMATS
-    from ..check import check_sources, parse_json_attrs, read_sources, sort_warnings
+    from ..lint import check_sources, parse_json_attrs, read_sources, sort_warnings
+    from ..lint.report import FORMATS
 
     parse_json_attrs(args.json_attrs)  # bad values fail before any file is read
     paths = [p for p in args.paths if p != "-"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .._console import make_parser
 from ..errors import UsageError
-from . import make_parser
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
@@ -24,7 +24,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
     if args.min is not None and not 0.0 <= args.min <= 1.0:
         raise UsageError("--min takes a number from 0 to 1.")
 
-    from ..evaluate import by_tag, evaluate, load_cases, summary
+    from ..match.evaluate import by_tag, evaluate, load_cases, summary
     from ..pack import load_pack
 
     pack = load_pack(args.pack)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .._console import make_parser
 from ..errors import UsageError
-from . import make_parser
 from ._suggest import _read_code
 
 
@@ -20,7 +20,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
     if not args.task.strip():
         raise UsageError("the task is empty; describe what you want to build.")
 
-    from ..matcher import compiled, explain
+    from ..match import compiled, explain
     from ..pack import load_pack
 
     pack = load_pack(args.pack)

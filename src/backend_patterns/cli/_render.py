@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .._console import make_parser
 from ..errors import UsageError
-from . import make_parser
 
 
 def parse_sets(items: list[str]) -> dict[str, str]:

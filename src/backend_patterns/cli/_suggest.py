@@ -10,8 +10,9 @@ import os
 import sys
 from typing import Any
 
+from .._console import error_line, make_parser, render_command
 from ..errors import BapError, UsageError
-from . import make_parser
+from . import word
 
 
 def _read_code(source: str | None) -> str | None:
@@ -103,8 +104,12 @@ def _parse(command: str, argv: list[str], help_: str) -> Any:
     return parser.parse_args(argv)
 
 
+def _json(s: Any) -> dict[str, Any]:
+    return {**s.to_json(), "command": render_command(s.pattern, s.params)}
+
+
 def _run(args: Any) -> int:
-    from ..matcher import suggest
+    from ..match import suggest
     from ..pack import load_pack
 
     pack = load_pack(args.pack)
@@ -119,7 +124,7 @@ def _run(args: Any) -> int:
     code = _read_code(args.code)
     suggestions = suggest(args.task, code=code, path=args.path, top=args.top, pack=pack)
     if args.json:
-        print(json.dumps({"suggestions": [s.to_json() for s in suggestions]}, indent=2))
+        print(json.dumps({"suggestions": [_json(s) for s in suggestions]}, indent=2))
         return 0
     if not suggestions:
         print("No pattern fits this task.")
@@ -127,13 +132,13 @@ def _run(args: Any) -> int:
     for s in suggestions:
         print(f"{_color(s.pattern, '1;36')}  {s.score:.2f}  {s.description}")
         print(f"  why: {s.why}")
-        print(f"  run: {_color(s.command, '32')}")
+        print(f"  run: {_color(render_command(s.pattern, s.params), '32')}")
     return 0
 
 
 def _batch(pack: Any, top: int) -> int:
     """One JSON line in, one JSON line out, flushed; a bad line gets an error object."""
-    from ..matcher import compiled, suggest
+    from ..match import compiled, suggest
 
     # A long-running process pays its one-time costs up front, not on its first cases.
     compiled(pack).warm()
@@ -168,9 +173,9 @@ def _batch(pack: Any, top: int) -> int:
             if path is not None and not isinstance(path, str):
                 raise UsageError("'path' must be a string or null.")
             found = suggest(task, code=code, path=path, top=top, pack=pack)
-            answer: dict[str, Any] = {"id": case_id, "suggestions": [s.to_json() for s in found]}
+            answer: dict[str, Any] = {"id": case_id, "suggestions": [_json(s) for s in found]}
         except BapError as exc:
-            answer = {"id": case_id, "suggestions": [], "error": exc.format_message()}
+            answer = {"id": case_id, "suggestions": [], "error": error_line(exc, word)}
         except Exception as exc:  # a bug of ours must not end a long-running batch
             message = f"Error: internal error: {type(exc).__name__}: {exc}"
             sys.stderr.write(message + "\n")

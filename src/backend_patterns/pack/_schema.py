@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import PackError, did_you_mean
+from ..errors import PackError, did_you_mean
 
 SCHEMA_VERSION = 1
 TOP_KEYS = {"version", "settings", "patterns", "selection", "vocabulary", "rules"}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .errors import UsageError
-from .matcher import suggest
-from .pack import Pack
+from ..errors import UsageError
+from ..pack import Pack
+from . import suggest
 
 TAG_ORDER = [
     "direct",
@@ -41,7 +41,7 @@ class CaseResult:
 
 
 def load_cases(path: str) -> list[dict[str, Any]]:
-    from ._yaml import load_with_lines
+    from ..pack._yaml import load_with_lines
 
     data, lines = load_with_lines(_path(path))
     if not isinstance(data, list):
@@ -66,7 +66,7 @@ def evaluate(cases: list[dict[str, Any]], pack: Pack) -> tuple[list[CaseResult],
     """Run every case; return the results and the per-case latencies in milliseconds."""
     unknown = {e for c in cases for e in c["expect"] if e not in pack.patterns}
     if unknown:
-        from .errors import UnknownPatternError
+        from ..errors import UnknownPatternError
 
         raise UnknownPatternError(sorted(unknown)[0], pack.patterns)
     results: list[CaseResult] = []

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._check_decls import collect_decls
-from ._check_flow import check_module
-from ._check_refs import Unsaved
-from .errors import UsageError
+from ..errors import JsonAttrError, UsageError
+from ._decls import collect_decls
+from ._flow import check_module
+from ._refs import Unsaved
 
 CODE = "BAP001"
 RULE = "jsonb-in-place-mutation"
@@ -97,9 +97,7 @@ def parse_json_attrs(items: Iterable[str]) -> list[tuple[str, str]]:
     pairs = []
     for item in items:
         if not _ATTR.fullmatch(item.strip()):
-            raise UsageError(
-                f"--json-attr takes Model.attr (e.g. Agent.agent_metadata), got {item!r}."
-            )
+            raise JsonAttrError(item)
         model, _, attr = item.strip().partition(".")
         pairs.append((model, attr))
     return pairs

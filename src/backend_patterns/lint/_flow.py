@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from ._check_decls import Decls
-from ._check_refs import Mutation, Ref, Resolver, State, Unsaved, is_new_object, merge
+from ._decls import Decls
+from ._refs import Mutation, Ref, Resolver, State, Unsaved, is_new_object, merge
 
 MUTATORS = frozenset(
     {

@@ -1,4 +1,4 @@
-"""Turning free text into the tokens the matcher compares: words, stems, camelCase parts."""
+"""Turning free text into the tokens the matcher compares: words and camelCase parts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPACE = re.compile(r"\s+")
 
 
 # Everyday words that are never read as typos, nor as targets of a typo correction:
@@ -31,31 +30,6 @@ crude ticket tickets tickers table tables
 )
 
 
-# Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud").
-_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen", "readings", "reading"})
-
-
-def stem(word: str) -> str:
-    """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
-    w = word.lower()
-    if w in _KEEP:
-        return w
-    n = len(w)
-    if n > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif n > 4 and w.endswith("es") and (w[-3] in "sxz" or w[-4:-2] in ("ch", "sh")):
-        w = w[:-2]
-    elif n > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    if len(w) > 5 and w.endswith("ing"):
-        w = w[:-3]
-    elif len(w) > 4 and w.endswith("ed"):
-        w = w[:-2]
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
-
-
 def words(text: str) -> list[str]:
     """Lower-case words of ``text``; camelCase and PascalCase names also give their parts.
 
@@ -75,8 +49,3 @@ def words(text: str) -> list[str]:
             if len(parts) > 1:
                 out.extend(p.lower() for p in parts)
     return out
-
-
-def normalize(text: str) -> str:
-    """Lower case with runs of white space folded to one space, for the intent regexes."""
-    return _SPACE.sub(" ", text.lower()).strip()

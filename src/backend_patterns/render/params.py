@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ParamError, did_you_mean
-from .pack import ParamSpec, PatternSpec
+from ..errors import ParamError, did_you_mean
+from ..pack import ParamSpec, PatternSpec
 
 
 def _words(text: str) -> frozenset[str]:
@@ -54,29 +54,6 @@ _PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
 _SNAKE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _ROUTE = re.compile(r"(/[a-z0-9][a-z0-9_-]*)*\Z")
 _IDENTIFIER_KINDS = frozenset({"pascal", "snake", "field"})
-
-
-def snake(name: str) -> str:
-    """``BlogPost`` -> ``blog_post``; ``HTTPRequest`` -> ``http_request``."""
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    return s.replace("-", "_").lower()
-
-
-def kebab(name: str) -> str:
-    return snake(name).replace("_", "-")
-
-
-def pluralize(word: str) -> str:
-    """English plural of the last word of a snake_case name: ``blog_post`` -> ``blog_posts``."""
-    head, _, last = word.rpartition("_")
-    if re.search(r"(s|x|z|ch|sh)\Z", last):
-        last += "es"
-    elif re.search(r"[^aeiou]y\Z", last):
-        last = last[:-1] + "ies"
-    else:
-        last += "s"
-    return f"{head}_{last}" if head else last
 
 
 def _bad(
@@ -258,7 +235,7 @@ def convert(
 def _derive(spec: ParamSpec, pattern: PatternSpec, env: Any, values: dict[str, Any]) -> str:
     from jinja2 import TemplateError
 
-    from .errors import PackError
+    from ..errors import PackError
 
     try:
         return str(env.from_string(spec.derive).render(**values))
@@ -272,8 +249,7 @@ def _derive(spec: ParamSpec, pattern: PatternSpec, env: Any, values: dict[str, A
 
 def resolve(pattern: PatternSpec, given: Mapping[str, Any]) -> dict[str, Any]:
     """Validate ``given`` and fill in defaults and derived values, in declaration order."""
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from ._jinja import environment
 
     known = [p.name for p in pattern.params]
     for name in given:
@@ -286,9 +262,9 @@ def resolve(pattern: PatternSpec, given: Mapping[str, Any]) -> dict[str, Any]:
                 param=name,
                 allowed=known,
                 hint=f"Did you mean '{guess}'?" if guess else None,
+                reason="unknown",
             )
-    env = SandboxedEnvironment(undefined=StrictUndefined)
-    env.filters.update(snake=snake, kebab=kebab, pluralize=pluralize)
+    env = environment()
     values: dict[str, Any] = {}
     for spec in pattern.params:
         derived = False
@@ -304,7 +280,7 @@ def resolve(pattern: PatternSpec, given: Mapping[str, Any]) -> dict[str, Any]:
                 f"missing required parameter '{spec.name}' for {pattern.name}: {spec.help}",
                 pattern=pattern.name,
                 param=spec.name,
-                hint=f"Pass it with --set {spec.name}=VALUE.",
+                reason="missing",
             )
         else:
             values[spec.name] = None
@@ -314,6 +290,6 @@ def resolve(pattern: PatternSpec, given: Mapping[str, Any]) -> dict[str, Any]:
         except ParamError as exc:
             if derived:
                 exc.message = f"{exc.message} (derived automatically)"
-                exc.hint = f"Set it yourself with --set {spec.name}=VALUE."
+                exc.derived = True
             raise
     return values

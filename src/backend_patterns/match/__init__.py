@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import UsageError
+from ..pack import Pack, load_pack
+from ._compiled import Compiled, Hit, score
 from ._prepare import prepare
-from ._rules import Compiled, Hit, score
-from .errors import UsageError
-from .pack import Pack, load_pack
 
 FINDING_WEIGHT = 0.95
 # Parsing costs about 0.3 s per MB; past this size the code rules' regexes carry the signal.
@@ -64,14 +64,6 @@ class Suggestion:
         return f"Suggestion({self.pattern!r}, {self.score}, params={self.params!r})"
 
     @property
-    def command(self) -> str:
-        """The ``bap render`` command for this suggestion, with the inferred parameters."""
-        import shlex
-
-        sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in self.params.items())
-        return f"bap render {self.pattern}{sets}"
-
-    @property
     def why(self) -> str:
         """One line: the strongest reasons, e.g. ``keyword 'websocket'; path 'app/ws/chat.py'``."""
         ranked = sorted(self.reasons, key=lambda r: -r.weight)[:3]
@@ -84,7 +76,6 @@ class Suggestion:
             "description": self.description,
             "reasons": [r.to_json() for r in self.reasons],
             "params": dict(self.params),
-            "command": self.command,
         }
 
 
@@ -132,7 +123,7 @@ def _finding_hits(code: str | None, path: str | None) -> list[Hit]:
     """BAP001 findings in the code context: the strongest signal for jsonb_mutation."""
     if not code or "JSON" not in code or len(code) > CHECK_MAX_CHARS:
         return []
-    from .check import check_code
+    from ..lint import check_code
 
     try:
         findings = check_code(code, path)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import PackError, did_you_mean
-from .pack import PATTERN_FILE, TRIGGERS, _source_files
+from ..errors import PackError, did_you_mean
+from . import PATTERN_FILE, TRIGGERS, _source_files
 
 _PATTERN_KEYS = {"summary", "params", "files"}
 _PARAM_KEYS = {
@@ -31,7 +31,7 @@ def parse(root_dir: str) -> dict[str, Any]:
     """Parse and validate every file of the pack into marshal-able plain data."""
     from pathlib import Path
 
-    from ._prepare import BadRegex, prepare
+    from ..match._prepare import BadRegex, prepare
     from ._schema import validate_triggers
     from ._yaml import load_with_lines
 

@@ -73,10 +73,7 @@ def serve(event: str, *, deny: bool = False) -> int:
     except Exception as exc:  # fail open: never block the user because of our bug
         from ..errors import BapError
 
-        if isinstance(exc, BapError):
-            text = exc.format_message().removeprefix("Error: ")
-        else:
-            text = f"{type(exc).__name__}: {exc}"
+        text = exc.describe() if isinstance(exc, BapError) else f"{type(exc).__name__}: {exc}"
         text = " ".join(text.split())[:500]
         sys.stderr.write(f"bap hook {event}: ignored ({text})\n")
         return 0

@@ -10,9 +10,10 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
-from .errors import BapError, OutputExistsError
-from .pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
-from .params import kebab, pluralize, resolve, snake
+from ..errors import BapError, OutputExistsError, TemplateError, UnsafePathError
+from ..pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
+from ._jinja import environment
+from .params import resolve
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,42 +29,6 @@ class Rendering:
     pattern: str
     params: dict[str, Any]
     files: list[RenderedFile]
-
-
-class TemplateError(BapError):
-    """A template of the pack that does not render: names the file and line."""
-
-    def __init__(self, message: str, *, path: str, line: int | None, source: str | None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.line = line
-        self.source = source
-
-    def format_message(self) -> str:
-        where = f'File "{self.path}"' + (f", line {self.line}" if self.line else "")
-        text = f"Error: {where}: {self.message}"
-        if self.source and self.source.strip():
-            text += f"\n    {self.source.strip()}"
-        return text
-
-
-class UnsafePathError(BapError):
-    """A rendered path that would land outside the output folder."""
-
-
-def _environment(pattern: PatternSpec) -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(pattern.directory)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # Python source, not HTML: values are validated instead
-    )
-    env.filters.update(snake=snake, kebab=kebab, pluralize=pluralize)
-    return env
 
 
 def _line_of(path: str, line: int | None) -> str | None:
@@ -134,7 +99,7 @@ def render_pattern(
     pack = pack or load_pack()
     pattern = pack.pattern(name)
     values = resolve(pattern, params or {})
-    env = _environment(pattern)
+    env = environment(pattern.dir)
     out: list[RenderedFile] = []
     seen: set[str] = set()
     for spec in pattern.files:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._claude_config import (
+from ..pack import SKILL_SUBDIR
+from ._claude import (
     InstallError,
     Report,
     atomic_write,
@@ -25,7 +26,6 @@ from ._claude_config import (
     remove_mcp,
     save_json,
 )
-from .hooks import SKILL_SUBDIR
 
 __all__ = [
     "InstallError",
@@ -100,7 +100,7 @@ def install_claude(
     pack_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Install the skill, the hooks and (with ``mcp``, for a project) the MCP server."""
-    from .pack import load_pack
+    from ..pack import load_pack
 
     pack = load_pack(pack_dir)  # refuses a broken pack before anything is copied
     python = interpreter()

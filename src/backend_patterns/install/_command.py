@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .._console import make_parser
 from ..errors import UsageError, did_you_mean
-from . import make_parser
 
 TARGETS = ("claude",)
 

@@ -7,8 +7,8 @@ stdio by default, as assistants launch it; ``--http`` serves streamable HTTP at 
 
 from __future__ import annotations
 
+from .._console import make_parser
 from ..errors import UsageError
-from . import make_parser
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -35,12 +35,11 @@ def run(command: str, argv: list[str], help_: str) -> int:
 
     import os
 
-    from ..hooks import installed_pack_dir
-    from ..pack import load_pack
+    from ..pack import installed_pack_dir, load_pack
 
     pack = load_pack(args.pack if args.pack else installed_pack_dir(os.getcwd()))
 
-    from ..mcp_server import serve
+    from .server import serve
 
     serve(pack, http=http)
     return 0

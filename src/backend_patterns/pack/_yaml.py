@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import PackError
+from ..errors import PackError
 
 Where = tuple[str | int, ...]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ._check_decls import Decls
+from ._decls import Decls
 
 _NESTED_GETTERS = frozenset({"get", "setdefault"})
 

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..inflect import stem
 from ._prepare import glob_regex
-from ._text import stem
 from ._view import TaskView, Vocabulary
 
 Phrase = tuple[str, ...]  # stems

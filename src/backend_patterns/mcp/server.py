@@ -18,8 +18,10 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, ToolAnnotations
 from pydantic import Field
 
-from . import __version__
-from ._mcp_models import (
+from .. import __version__
+from .._console import render_command
+from ..errors import BapError
+from ._models import (
     CheckResult,
     FileOut,
     FindingOut,
@@ -31,10 +33,9 @@ from ._mcp_models import (
     SuggestionOut,
     SuggestResult,
 )
-from .errors import BapError
 
 if TYPE_CHECKING:
-    from .pack import Pack, PatternSpec
+    from ..pack import Pack, PatternSpec
 
 NAME = "backend-api-patterns"
 KB = 1024
@@ -65,8 +66,20 @@ def _limit(name: str, value: str | None, limit: int) -> None:
         )
 
 
+def word(exc: BapError) -> str:
+    """``exc`` as an MCP client reads it: the engine's sentence, with our argument names."""
+    from ..errors import ParamError
+
+    text = exc.describe()
+    if isinstance(exc, ParamError) and exc.param and exc.reason == "missing":
+        return f"{text} Pass it in 'params' as {{\"{exc.param}\": VALUE}}."
+    if isinstance(exc, ParamError) and exc.param and exc.derived:
+        return f"{text} Set it yourself in 'params' as {{\"{exc.param}\": VALUE}}."
+    return text
+
+
 def _tool_error(exc: BapError) -> ToolError:
-    return ToolError(exc.format_message().removeprefix("Error: "))
+    return ToolError(word(exc))
 
 
 def _pattern_out(spec: PatternSpec) -> PatternOut:
@@ -131,7 +144,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         top: Annotated[int, Field(ge=1, le=TOP_MAX, description="how many to return")] = 3,
     ) -> SuggestResult:
         """Rank the patterns that fit a task, with the reasons and the inferred parameters."""
-        from .matcher import suggest
+        from ..match import suggest
 
         _limit("task", task, TASK_MAX)
         _limit("code", code, CODE_MAX)
@@ -149,7 +162,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
                     why=s.why,
                     reasons=[ReasonOut(**r.to_json()) for r in s.reasons],
                     params=dict(s.params),
-                    command=s.command,
+                    command=render_command(s.pattern, s.params),
                 )
                 for s in found
             ]
@@ -165,7 +178,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         with_tests: Annotated[bool, Field(description="also render a pytest module")] = False,
     ) -> RenderResult:
         """Render a pattern into files, returned as {path, content} pairs. Writes nothing."""
-        from .render import render
+        from ..render import render
 
         given = dict(params or {})
         if len(given) > PARAMS_MAX:
@@ -191,12 +204,12 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         path: Annotated[str | None, Field(description="its file name, for the findings")] = None,
     ) -> CheckResult:
         """Find JSON/JSONB attributes changed in place and never flagged as modified (BAP001)."""
-        from . import check
+        from .. import lint
 
         _limit("code", code, CODE_MAX)
         _limit("path", path, PATH_MAX)
         try:
-            findings = check.check_code(code, path=path)
+            findings = lint.check_code(code, path=path)
         except SyntaxError as exc:
             raise ToolError(f"the code does not parse: {exc.msg} (line {exc.lineno}).") from None
         except BapError as exc:
@@ -214,7 +227,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         try:
             spec = pack.pattern(name)
         except BapError as exc:
-            raise ResourceNotFoundError(exc.format_message().removeprefix("Error: ")) from None
+            raise ResourceNotFoundError(word(exc)) from None
         return pattern_document(spec)
 
     @server.resource(
@@ -236,7 +249,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         try:
             spec = pack.pattern(pattern)
         except BapError as exc:
-            raise MCPError(INVALID_PARAMS, exc.format_message().removeprefix("Error: ")) from None
+            raise MCPError(INVALID_PARAMS, word(exc)) from None
         if len(task.encode("utf-8", "surrogatepass")) > TASK_MAX:
             raise MCPError(
                 INVALID_PARAMS, f"'task' is too large (the limit is {TASK_MAX:,} bytes)."
@@ -248,7 +261,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
 
 def apply_prompt(spec: PatternSpec, task: str, pack: Pack) -> str:
     """The text of the ``apply_pattern`` prompt."""
-    from .matcher import suggest
+    from ..match import suggest
 
     inferred: dict[str, str] = {}
     for s in suggest(task, top=len(pack.patterns), pack=pack):

@@ -13,7 +13,8 @@ import sys
 from array import array
 from typing import Any
 
-from ._text import COMMON, stem, words
+from ..inflect import stem
+from ._tokens import COMMON, words
 
 
 def _as_list(value: Any) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .pack import PatternSpec
+from ..inflect import pascal
+from ..pack import PatternSpec
 
 _STOP = {
     "a",
@@ -120,37 +121,6 @@ _SKIP_PATH = {
     "jsonb_helpers",
     "chat",
 }
-
-
-def singular(word: str) -> str:
-    w = word
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    # addresses, statuses -> strip "es"; but warehouses, houses -> strip "s"
-    if (
-        len(w) > 4
-        and w.endswith(("sses", "xes", "zes", "ches", "shes", "uses"))
-        and not w.endswith("ouses")
-    ):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
-
-
-def pascal(word: str) -> str:
-    """``blog_posts`` / ``blog-posts`` / ``BlogPosts`` -> ``BlogPost``."""
-    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", word):
-        parts = re.findall(r"[A-Z][a-z0-9]*", word)
-    else:
-        parts = [p for p in re.split(r"[_\-\s]+", word) if p]
-    if not parts:
-        return ""
-    parts[-1] = singular(parts[-1].lower())
-    return "".join(
-        p[:1].upper() + p[1:].lower() if not p[1:].islower() else p[:1].upper() + p[1:]
-        for p in parts
-    )
 
 
 def _candidate(word: str) -> str | None:

@@ -14,14 +14,13 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import BapError
+from .._console import render_command
+from ..errors import BapError
 
 if TYPE_CHECKING:
-    from .check import Finding
-    from .pack import Pack
+    from ..lint import Finding
+    from ..pack import Pack
 
-SKILL_NAME = "backend-api-patterns"
-SKILL_SUBDIR = os.path.join(".claude", "skills", SKILL_NAME)
 EDIT_TOOLS = ("Write", "Edit", "MultiEdit")
 MAX_OUTPUT = 9_000  # Claude Code caps hook output at 10,000 characters
 MAX_FILE = 1_000_000  # larger files are not checked
@@ -32,15 +31,9 @@ class HookPayloadError(BapError):
     """A payload that is not what the hook contract describes (a missing or mistyped field)."""
 
 
-def installed_pack_dir(project: str | os.PathLike[str]) -> str | None:
-    """The pack installed into ``project`` by ``bap install claude``, if there is one."""
-    folder = os.path.join(project, SKILL_SUBDIR)
-    return folder if os.path.isfile(os.path.join(folder, "triggers.yaml")) else None
-
-
 def pack_for(cwd: str | None) -> Pack:
     """The project's installed pack when present (a team's edits take effect), else the default."""
-    from .pack import load_pack
+    from ..pack import installed_pack_dir, load_pack
 
     folder = installed_pack_dir(cwd) if cwd else None
     return load_pack(folder)
@@ -74,7 +67,7 @@ def _shown(path: str, cwd: str | None) -> str:
 
 def prompt_context(prompt: str, cwd: str | None = None, pack: Pack | None = None) -> str | None:
     """The additional context for a prompt: which pattern fits, why, and how to render it."""
-    from .matcher import suggest
+    from ..match import suggest
 
     pack = pack or pack_for(cwd)
     found = suggest(prompt, top=TOP, pack=pack)
@@ -92,7 +85,7 @@ def prompt_context(prompt: str, cwd: str | None = None, pack: Pack | None = None
         if spec is not None:
             templates = ", ".join(f.template for f in spec.files)
             lines.append(f"  Template: {_shown(spec.dir, cwd)}/ ({templates})")
-        lines.append(f"  Render: {s.command}")
+        lines.append(f"  Render: {render_command(s.pattern, s.params)}")
     return _clip("\n".join(lines))
 
 
@@ -182,7 +175,7 @@ def _key(finding: Finding, text: str) -> tuple[str, str]:
 
 def introduced(before: str | None, after: str, path: str) -> list[Finding]:
     """The BAP001 findings in ``after`` that ``before`` did not already have."""
-    from .check import check_code
+    from ..lint import check_code
 
     found = check_code(after, path=path)
     if not found or before is None:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._text import stem, words
+from ..inflect import stem
+from ._tokens import words
 
 
 class TaskView:

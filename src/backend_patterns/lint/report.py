@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
-from . import __version__
-from .check import CODE, RULE, Finding
+from .. import __version__
+from . import CODE, RULE, Finding
 
 HELP_URI = "docs/rules/BAP001.md"
 SHORT = "JSON/JSONB attribute changed in place and never flagged: the change is not saved"

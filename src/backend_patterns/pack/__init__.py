@@ -13,8 +13,8 @@ import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .errors import PackError
+from .. import __version__
+from ..errors import PackError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +26,9 @@ PACK_ENV = "BAP_PACK"
 TRIGGERS = "triggers.yaml"
 SKILL = "SKILL.md"
 PATTERN_FILE = "pattern.yaml"
+SKILL_NAME = "backend-api-patterns"
+# Where ``bap install`` puts the pack inside a project; the hooks and MCP read it from there.
+SKILL_SUBDIR = os.path.join(".claude", "skills", SKILL_NAME)
 
 
 class _Record:
@@ -156,7 +159,7 @@ class Pack(_Record):
         return self.root / SKILL
 
     def pattern(self, name: str) -> PatternSpec:
-        from .errors import UnknownPatternError
+        from ..errors import UnknownPatternError
 
         try:
             return self.patterns[name]
@@ -166,7 +169,7 @@ class Pack(_Record):
 
 def bundled_pack_dir() -> str:
     """The pack shipped with the package: inside the wheel, or at the top of a checkout."""
-    here = os.path.dirname(os.path.realpath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # backend_patterns/
     inside = os.path.join(here, "_pack")
     if os.path.isfile(os.path.join(inside, TRIGGERS)):
         return inside
@@ -186,6 +189,12 @@ def locate(pack_dir: str | os.PathLike[str] | None = None) -> str:
     return root
 
 
+def installed_pack_dir(project: str | os.PathLike[str]) -> str | None:
+    """The pack installed into ``project`` by ``bap install claude``, if there is one."""
+    folder = os.path.join(project, SKILL_SUBDIR)
+    return folder if os.path.isfile(os.path.join(folder, TRIGGERS)) else None
+
+
 def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = True) -> Pack:
     """Load and validate a pack, from the on-disk cache when its files have not changed."""
     root = locate(pack_dir)
@@ -203,7 +212,7 @@ def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = T
     key = f"{zlib.crc32(''.join(key_parts).encode(), crc):08x}{len(key_parts):02x}"
     raw = _read_cache(root, key) if cache else None
     if raw is None:
-        from ._load import parse
+        from ._parse import parse
 
         raw = parse(root)
         if cache:
@@ -212,15 +221,19 @@ def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = T
 
 
 def _engine_stamp() -> str:
-    """Changes whenever the code that prepares a pack changes, so a stale cache is never read."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    """Changes whenever the code that prepares a pack changes, so a stale cache is never read:
+    the size and mtime of every module of ``pack/`` and ``match/``."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamp = []
-    for name in ("_prepare.py", "_text.py", "_schema.py", "_load.py", "infer.py", "pack.py"):
+    for folder in ("pack", "match", os.path.join("match", "kinds")):
         try:
-            info = os.stat(os.path.join(here, name))
+            entries = sorted(os.scandir(os.path.join(package, folder)), key=lambda e: e.name)
         except OSError:
             continue
-        stamp.append(f"{info.st_mtime_ns}:{info.st_size}")
+        for entry in entries:
+            if entry.name.endswith(".py"):
+                info = entry.stat()
+                stamp.append(f"{entry.name}:{info.st_mtime_ns}:{info.st_size}")
     return ",".join(stamp)
 
 

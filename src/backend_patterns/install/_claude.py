@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BapError
-from .hooks import SKILL_NAME
+from ..errors import BapError
+from ..pack import SKILL_NAME
 
 HOOK_MATCHER = "Write|Edit|MultiEdit"
 # event -> (matcher or None, hook argument)

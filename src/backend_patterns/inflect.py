@@ -1,0 +1,87 @@
+"""English inflection for names: stems for matching, singulars and plurals, and case styles.
+
+The one place these rules live; the matcher (stems, singular resource names) and the renderer
+(plurals, snake_case and kebab-case) both read them. Stdlib only: it is on the hot path.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud").
+_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen", "readings", "reading"})
+
+
+def stem(word: str) -> str:
+    """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
+    w = word.lower()
+    if w in _KEEP:
+        return w
+    n = len(w)
+    if n > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif n > 4 and w.endswith("es") and (w[-3] in "sxz" or w[-4:-2] in ("ch", "sh")):
+        w = w[:-2]
+    elif n > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith("ed"):
+        w = w[:-2]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def singular(word: str) -> str:
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    # addresses, statuses -> strip "es"; but warehouses, houses -> strip "s"
+    if (
+        len(w) > 4
+        and w.endswith(("sses", "xes", "zes", "ches", "shes", "uses"))
+        and not w.endswith("ouses")
+    ):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def pascal(word: str) -> str:
+    """``blog_posts`` / ``blog-posts`` / ``BlogPosts`` -> ``BlogPost``."""
+    if re.fullmatch(r"[A-Z][A-Za-z0-9]*", word):
+        parts = re.findall(r"[A-Z][a-z0-9]*", word)
+    else:
+        parts = [p for p in re.split(r"[_\-\s]+", word) if p]
+    if not parts:
+        return ""
+    parts[-1] = singular(parts[-1].lower())
+    return "".join(
+        p[:1].upper() + p[1:].lower() if not p[1:].islower() else p[:1].upper() + p[1:]
+        for p in parts
+    )
+
+
+def snake(name: str) -> str:
+    """``BlogPost`` -> ``blog_post``; ``HTTPRequest`` -> ``http_request``."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return s.replace("-", "_").lower()
+
+
+def kebab(name: str) -> str:
+    return snake(name).replace("_", "-")
+
+
+def pluralize(word: str) -> str:
+    """English plural of the last word of a snake_case name: ``blog_post`` -> ``blog_posts``."""
+    head, _, last = word.rpartition("_")
+    if re.search(r"(s|x|z|ch|sh)\Z", last):
+        last += "es"
+    elif re.search(r"[^aeiou]y\Z", last):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head}_{last}" if head else last
