@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from backend_patterns.check import check_code, check_tree
+from backend_patterns.lint import check_code, check_tree
 
 MODEL = """\
 from typing import Any

@@ -55,7 +55,7 @@ def timed(fn: object, runs: int = 5) -> float:
 
 def main() -> None:
     compile_bytecode()
-    from backend_patterns.matcher import suggest
+    from backend_patterns.match import suggest
     from backend_patterns.pack import load_pack
 
     pack = load_pack()

@@ -29,7 +29,7 @@ PROBE = r"""
 import json, resource, sys, time
 start = time.perf_counter()
 from backend_patterns.pack import load_pack
-from backend_patterns.matcher import compiled, suggest
+from backend_patterns.match import compiled, suggest
 pack = load_pack(sys.argv[1], cache=False)
 compiled(pack)
 load_s = time.perf_counter() - start

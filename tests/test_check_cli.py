@@ -215,3 +215,63 @@ def test_stdin(tmp_path: Path) -> None:
     assert result.stdout.startswith("-:2:5: BAP001")
     result = bap("-", "models.py", cwd=tmp_path, stdin=CLEAN)
     assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(MODEL)
+    (tmp_path / "service.py").write_text(USE)
+    for args, code in [
+        (["--select", "BAP001"], 1),
+        (["--select", "bap"], 1),
+        (["--select", "ALL"], 1),
+        (["--select", "BAP001,BAP"], 1),
+        (["--ignore", "BAP001"], 0),
+        (["--ignore", "BAP0"], 0),
+        (["--select", "BAP", "--ignore", "BAP001"], 0),
+        (["--select", "BAP001", "--ignore", "BAP"], 1),  # the more specific one wins
+        (["--select", "BAP001", "--ignore", "BAP001"], 0),  # a tie: ignore wins
+        (["--select", "BAP001,", "--select", " "], 1),
+    ]:
+        result = bap(".", *args, cwd=tmp_path)
+        assert result.returncode == code, (args, result.stderr)
+    result = bap(".", "--ignore", "BAP001", "--format", "sarif", cwd=tmp_path)
+    (run,) = json.loads(result.stdout)["runs"]
+    assert (run["tool"]["driver"]["rules"], run["results"]) == ([], [])
+    assert result.stderr == "warning: no rule is selected; nothing was checked\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--select", "BAP01"],
+            "unknown rule code 'BAP01' (rules: BAP001). Did you mean 'BAP001'?",
+        ),
+        (["--select", "BAP001,BAP0001"], "unknown rule code 'BAP0001' (rules: BAP001)."),
+        (["--ignore", "E501"], "unknown rule code 'E501' (rules: BAP001)."),
+    ],
+)
+def test_unknown_rule_code_is_a_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
+    result = bap(".", *args, cwd=tmp_path)
+    assert_usage_error(result)
+    assert result.stderr.startswith(f"Error: {message}")
+
+
+def test_exit_zero(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(MODEL)
+    (tmp_path / "service.py").write_text(USE)
+    result = bap(".", "--exit-zero", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("service.py:2:5: BAP001 jsonb-in-place-mutation: ")
+    assert result.stdout.endswith("\nFound 1 error.\n")
+    assert_usage_error(bap("missing", "--exit-zero", cwd=tmp_path))
+
+
+def test_help_lists_the_rules_and_the_config() -> None:
+    result = bap("--help")
+    assert result.returncode == 0
+    assert (
+        "BAP001  jsonb-in-place-mutation: JSON/JSONB attribute changed in place" in result.stdout
+    )
+    for flag in ("--select", "--ignore", "--exit-zero", "[tool.bap.lint]"):
+        assert flag in result.stdout

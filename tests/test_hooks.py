@@ -232,6 +232,24 @@ def test_an_edit_elsewhere_does_not_repeat_an_old_finding(tmp_path: Path) -> Non
     assert answer(["pre-tool", "--deny"], payload, tmp_path) is None  # but not this edit's doing
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_file_that_is_a_fifo_or_device_is_not_read(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block the hook and /dev/zero never end: the edit is checked on its own."""
+    target = tmp_path / "agents.py"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    edit = {"file_path": str(target), "old_string": "pass", "new_string": BUGGY}
+    out = answer(
+        ["pre-tool", "--deny"], tool_payload("PreToolUse", tmp_path, "Edit", edit), tmp_path
+    )
+    assert out is not None  # no hang, no error: the new text alone has the bug
+    _assert_reports_mutation(out["hookSpecificOutput"]["permissionDecisionReason"])
+    assert hooks._read(str(target)) is None
+
+
 def test_only_python_files_are_checked(tmp_path: Path) -> None:
     target = tmp_path / "notes.md"
     payload = tool_payload(

@@ -285,3 +285,35 @@ def test_deny_mode_survives_reinstall_and_uninstalls_cleanly(project: Path) -> N
     assert settings_path.read_bytes() == first
     assert bap("uninstall", "claude", cwd=project).returncode == 0
     assert settings_path.read_text() == USER_SETTINGS
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs symlinks and FIFOs")
+def test_symlinks_at_the_backup_and_pack_files_are_replaced_not_written_through(
+    project: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (project / ".claude" / "settings.json.bak").symlink_to(victim)
+    skill_md = project / SKILL_SUBDIR / "SKILL.md"
+    skill_md.parent.mkdir(parents=True)
+    skill_md.symlink_to(victim)  # differs from the pack's file: kept, then forced
+    assert bap("install", "claude", cwd=project).returncode == 0
+    assert victim.read_text() == "precious\n"
+    assert (project / ".claude" / "settings.json.bak").read_text() == USER_SETTINGS
+    assert skill_md.is_symlink()  # a file that differs is the user's: kept
+    assert bap("install", "claude", "--force", cwd=project).returncode == 0
+    assert victim.read_text() == "precious\n"
+    assert not skill_md.is_symlink()
+    assert skill_md.read_bytes() == (load_pack().root / "SKILL.md").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_settings_file_that_is_a_fifo_is_refused_without_hanging(project: Path) -> None:
+    settings = project / ".claude" / "settings.json"
+    settings.unlink()
+    os.mkfifo(settings)
+    done = bap("install", "claude", cwd=project)  # a read would block until the timeout
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"Error: cannot read {settings} (")
+    assert "not a regular file" in done.stderr
+    assert not (project / SKILL_SUBDIR).exists()

@@ -7,16 +7,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from conftest import copy_pack
 from jsonb_snippet import BUGGY, MODEL, MUTATION_LINE
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 
 from backend_patterns._console import render_command
 from backend_patterns.errors import BapError
 from backend_patterns.lint import check_code as engine_check
 from backend_patterns.match import suggest
+from backend_patterns.mcp._errors import word as mcp_word
 from backend_patterns.mcp.server import CODE_MAX, TASK_MAX, build_server
-from backend_patterns.mcp.server import word as mcp_word
 from backend_patterns.pack import load_pack
 from backend_patterns.render import render
 
@@ -214,3 +216,93 @@ async def test_apply_pattern_prompt(mode: str) -> None:
     assert TASK in text
     assert "pattern://websocket_handler" in text
     assert "render_pattern" in text
+
+
+# ---- every failure inside a handler reaches the client with its reason -------------------------
+
+# what goes wrong -> (the exception, the reason the client must read)
+FAILURES: dict[str, tuple[Exception, str]] = {
+    "engine error": (
+        BapError("the pack went away.", hint="Reinstall it."),
+        "the pack went away. Reinstall it.",
+    ),
+    "bug": (RuntimeError("boom"), "internal error: RuntimeError: boom"),
+}
+# tool -> (the function it calls that is made to fail, its arguments)
+TOOL_CALLS = {
+    "suggest_patterns": ("backend_patterns.match.suggest", {"task": TASK}),
+    "render_pattern": ("backend_patterns.render.render", {"pattern": "websocket_handler"}),
+    "check_code": ("backend_patterns.lint.check_code", {"code": MODEL}),
+    "list_patterns": ("backend_patterns.mcp.server._pattern_out", {}),
+}
+
+
+def _failing(exc: Exception) -> Any:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise exc
+
+    return fail
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("tool", TOOL_CALLS)
+async def test_a_failure_inside_a_tool_is_a_tool_error_with_its_reason(
+    mode: str, failure: str, tool: str, monkeypatch: Any, caplog: Any
+) -> None:
+    target, arguments = TOOL_CALLS[tool]
+    monkeypatch.setattr(target, _failing(FAILURES[failure][0]))
+    async with connect(mode) as client:
+        result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    assert text_of(result) == f"Error executing tool {tool}: {FAILURES[failure][1]}"
+    logged = [r for r in caplog.records if r.exc_info and r.name.startswith("backend_patterns")]
+    if failure == "bug":  # the traceback stays on the server, in its log
+        assert [type(r.exc_info[1]) for r in logged] == [RuntimeError]
+    else:
+        assert logged == []
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_a_failure_inside_a_resource_or_the_prompt_carries_its_reason(
+    failure: str, monkeypatch: Any
+) -> None:
+    exc = FAILURES[failure][0]
+    monkeypatch.setattr("backend_patterns.mcp.server.pattern_document", _failing(exc))
+    monkeypatch.setattr("backend_patterns.mcp.server.apply_prompt", _failing(exc))
+    async with connect("auto") as client:
+        with pytest.raises(MCPError) as resource:
+            await client.read_resource("pattern://websocket_handler")
+        with pytest.raises(MCPError) as prompt:
+            await client.get_prompt("apply_pattern", {"pattern": "websocket_handler", "task": "x"})
+    assert resource.value.error.message == FAILURES[failure][1]
+    assert resource.value.error.code == INTERNAL_ERROR
+    assert prompt.value.error.message == FAILURES[failure][1]
+    assert prompt.value.error.code == INTERNAL_ERROR
+
+
+async def test_unknown_names_in_a_resource_or_the_prompt_are_invalid_params() -> None:
+    async with connect("auto") as client:
+        with pytest.raises(MCPError) as resource:
+            await client.read_resource("pattern://websocket_handlr")
+        with pytest.raises(MCPError) as prompt:
+            await client.get_prompt("apply_pattern", {"pattern": "websocket_handlr", "task": "x"})
+        with pytest.raises(MCPError) as big:
+            await client.get_prompt(
+                "apply_pattern", {"pattern": "websocket_handler", "task": "x" * (TASK_MAX + 1)}
+            )
+    assert resource.value.error.code == INVALID_PARAMS
+    assert prompt.value.error.code == INVALID_PARAMS
+    assert "Did you mean 'websocket_handler'?" in prompt.value.error.message
+    assert big.value.error.code == INVALID_PARAMS
+    assert f"the limit is {TASK_MAX:,} bytes" in big.value.error.message
+
+
+async def test_a_skill_file_gone_missing_is_reported_with_the_os_error(tmp_path: Any) -> None:
+    pack = load_pack(copy_pack(tmp_path / "pack"))
+    pack.skill_path.unlink()
+    async with Client(build_server(pack)) as client:
+        with pytest.raises(MCPError) as missing:
+            await client.read_resource("skill://SKILL.md")
+    assert missing.value.error.message.startswith("internal error: FileNotFoundError: ")
+    assert str(pack.skill_path) in missing.value.error.message

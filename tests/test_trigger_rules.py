@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from backend_patterns.match import compiled
-from backend_patterns.match._compiled import Compiled
 from backend_patterns.pack import load_pack
+from backend_patterns.triggers import Compiled
 
 EXAMPLES_FILE = Path(__file__).parent / "triggers" / "examples.yaml"
 LABELS = ("ruleid", "ok", "todo")

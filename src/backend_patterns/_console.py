@@ -35,7 +35,17 @@ def error_line(exc: BapError, word: Callable[[BapError], str] | None = None) -> 
 
 def render_command(pattern: str, params: dict[str, str]) -> str:
     """The ``bap render`` command line for a suggestion, with its inferred parameters."""
+    sets = "".join(f" --set {_quote(f'{k}={v}')}" for k, v in params.items())
+    return f"bap render {pattern}{sets}"
+
+
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-=.,:/@%+")
+
+
+def _quote(word: str) -> str:
+    """``shlex.quote`` without its regex for the words that need no quoting (the usual)."""
+    if word and all(c in _SAFE for c in word):
+        return word
     import shlex
 
-    sets = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in params.items())
-    return f"bap render {pattern}{sets}"
+    return shlex.quote(word)

@@ -145,3 +145,34 @@ class JsonAttrError(UsageError):
             f"a JSON attribute is named Model.attr (e.g. Agent.agent_metadata), got {value!r}."
         )
         self.value = value
+
+
+class UnknownRuleError(UsageError):
+    """A lint rule code (or code prefix) that matches no registered rule."""
+
+    def __init__(self, code: str, known: Iterable[str]) -> None:
+        import difflib  # not did_you_mean: the linter stays stdlib-only, even when it fails
+
+        codes = sorted(known)
+        close = difflib.get_close_matches(code.upper(), codes, n=1, cutoff=0.6)
+        self.code = code
+        self.known = codes
+        self.guess = close[0] if close else None
+        hint = f"Did you mean '{self.guess}'?" if self.guess else None
+        super().__init__(f"unknown rule code '{code}' (rules: {', '.join(codes)}).", hint=hint)
+
+
+class LintConfigError(UsageError):
+    """A ``[tool.bap.lint]`` table that does not load: names the file and the key."""
+
+    def __init__(
+        self, message: str, *, path: str, key: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.key = key
+
+    def describe(self) -> str:
+        where = f"{self.path}: [tool.bap.lint] {self.key}" if self.key else self.path
+        hint = f" {self.hint}" if self.hint else ""
+        return f"{where}: {self.message}{hint}"

@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("backend_patterns.cli._render", "render a pattern into code"),
     "check": (
         "backend_patterns.cli._check",
-        "find JSONB in-place mutations that are never saved (BAP001)",
+        "lint Python for the bugs the patterns prevent (JSONB changes never saved, ...)",
     ),
     "validate": ("backend_patterns.cli._catalog", "check a pack for errors"),
     "eval": ("backend_patterns.cli._eval", "score the triggers on labelled cases"),

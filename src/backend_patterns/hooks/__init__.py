@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._console import render_command
+from .._fs import read_text_bounded
 from ..errors import BapError
 
 if TYPE_CHECKING:
@@ -105,11 +106,13 @@ def prompt_hook(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _read(path: str) -> str | None:
+    """The file's text, or None: absent, not UTF-8, over ``MAX_FILE``, or not a regular file.
+
+    A FIFO or a device named by the payload is refused without being read, so it cannot hang
+    the hook. A symlink is followed, as the editing tool follows it.
+    """
     try:
-        if os.path.getsize(path) > MAX_FILE:
-            return None
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return read_text_bounded(path, MAX_FILE, follow_symlinks=True)
     except (OSError, UnicodeDecodeError):
         return None
 
@@ -174,7 +177,7 @@ def _key(finding: Finding, text: str) -> tuple[str, str]:
 
 
 def introduced(before: str | None, after: str, path: str) -> list[Finding]:
-    """The BAP001 findings in ``after`` that ``before`` did not already have."""
+    """The lint findings in ``after`` that ``before`` did not already have."""
     from ..lint import check_code
 
     found = check_code(after, path=path)
@@ -189,11 +192,14 @@ def introduced(before: str | None, after: str, path: str) -> list[Finding]:
 
 def describe(findings: list[Finding], path: str) -> str:
     """What Claude reads: each finding's line, the problem, and the fix."""
+    codes = ", ".join(sorted({f.code for f in findings}))
     head = (
-        f"backend-api-patterns found {len(findings)} BAP001 problem"
+        f"backend-api-patterns found {len(findings)} {codes} problem"
         f"{'s' if len(findings) != 1 else ''} in {path}:"
     )
-    body = [f"- line {f.line}, col {f.col}: {f.message}\n  Fix: {f.fix}" for f in findings]
+    body = [
+        f"- line {f.line}, col {f.col}: {f.code} {f.message}\n  Fix: {f.fix}" for f in findings
+    ]
     return _clip("\n".join([head, *body]))
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .._fs import read_bytes_bounded, write_atomic
 from ..pack import SKILL_SUBDIR
 from ._claude import (
     InstallError,
     Report,
-    atomic_write,
     claude_mcp_add_line,
     cursor_snippet,
     interpreter,
@@ -24,6 +24,7 @@ from ._claude import (
     merge_mcp,
     remove_hooks,
     remove_mcp,
+    retire,
     save_json,
 )
 
@@ -50,24 +51,32 @@ def _pack_files(source: Path) -> list[Path]:
     return files
 
 
+def _holds(dest: Path, data: bytes) -> bool | None:
+    """Whether ``dest`` holds ``data``; None when there is no ``dest``."""
+    try:
+        return read_bytes_bounded(dest, len(data), follow_symlinks=True) == data
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:  # larger than ``data``, or a folder or FIFO: something else is there
+        return False
+
+
 def copy_skill(source: Path, target: Path, report: Report, *, force: bool = False) -> None:
     """Copy the pack into ``target``. A file the user edited there is kept unless ``force``."""
     for rel in _pack_files(source):
         data = (source / rel).read_bytes()
         dest = target / rel
-        try:
-            current: bytes | None = dest.read_bytes()
-        except FileNotFoundError:
-            current = None
-        if current == data:
+        same = _holds(dest, data)
+        if same:
             continue
-        if current is not None and not force:
+        if same is not None and not force:
             report.kept.append(str(dest))
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(dest, data)
+        except OSError as exc:
+            raise InstallError(f"cannot write {dest} ({exc.strerror or exc}).") from None
         report.changed.append(str(dest))
 
 
@@ -139,8 +148,7 @@ def uninstall_claude(root: Path) -> Report:
         if new == data:
             report.unchanged.append(str(path))
         elif not new:
-            atomic_write(path.with_name(path.name + ".bak"), text, backup=False)
-            path.unlink()  # it held only what we added
+            retire(path)  # it held only what we added
             report.changed.append(str(path))
         else:
             save_json(path, new, text, report)

@@ -7,12 +7,12 @@ previous file as ``*.bak``; removal takes out exactly the entries the merge adds
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._fs import backup, read_text_bounded, write_atomic
 from ..errors import BapError
 from ..pack import SKILL_NAME
 
@@ -23,8 +23,8 @@ HOOKS: dict[str, tuple[str | None, str]] = {
     "PreToolUse": (HOOK_MATCHER, "pre-tool"),
     "PostToolUse": (HOOK_MATCHER, "post-tool"),
 }
-PACK_ITEMS = ("SKILL.md", "triggers.yaml", "patterns")
 MODULE_COMMAND = "-m backend_patterns"
+JSON_MAX = 64 * 1024 * 1024  # a settings file larger than this is not one we wrote into
 
 
 class InstallError(BapError):
@@ -73,10 +73,14 @@ def _is_ours(command: Any, argument: str) -> bool:
 def load_json(path: Path) -> tuple[dict[str, Any], str | None]:
     """The JSON object in ``path`` ({} when absent) and its text. Refuses anything else."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # A dotfiles-managed settings file is a symlink: read through it; a FIFO is refused.
+        text = read_text_bounded(path, JSON_MAX, follow_symlinks=True)
     except FileNotFoundError:
         return {}, None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InstallError(f"cannot read {path} ({reason}); nothing was changed.") from None
+    except UnicodeDecodeError as exc:
         raise InstallError(f"cannot read {path} ({exc}); nothing was changed.") from None
     if not text.strip():
         return {}, text
@@ -113,24 +117,26 @@ def _dump(data: dict[str, Any], like: str | None) -> str:
     return json.dumps(data, indent=_indent(like), ensure_ascii=False) + "\n"
 
 
-def atomic_write(path: Path, text: str, *, backup: bool = True) -> None:
-    """Replace ``path`` with ``text`` in one step, keeping the old file as ``<name>.bak``."""
-    import shutil
-    import tempfile
+def _cannot_write(path: Path, exc: OSError) -> InstallError:
+    return InstallError(f"cannot write {exc.filename or path} ({exc.strerror or exc}).")
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if backup and path.exists():
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, keeping the old file as ``<name>.bak``."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, backup_suffix=".bak")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+
+
+def retire(path: Path) -> None:
+    """Remove ``path``, which holds only what we added, keeping it as ``<name>.bak``."""
+    try:
+        backup(path, ".bak")
+        path.unlink()
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
 
 
 def save_json(path: Path, data: dict[str, Any], old_text: str | None, report: Report) -> None:

@@ -1,33 +1,30 @@
-"""BAP001 findings as text (the shape linters use), JSON, or SARIF 2.1.0 for code scanning."""
+"""Findings as text (the shape linters use), JSON, or SARIF 2.1.0 for code scanning.
+
+Every format takes the findings and the rules that ran (default: every registered rule); SARIF
+lists those rules, from the registry, and points each result at its rule.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from pathlib import PurePath, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from .. import __version__
-from . import CODE, RULE, Finding
+from ._findings import Finding
+from .registry import RULES, Rule, all_rules
 
-HELP_URI = "docs/rules/BAP001.md"
-SHORT = "JSON/JSONB attribute changed in place and never flagged: the change is not saved"
-FULL = (
-    "SQLAlchemy does not see in-place changes to a JSON or JSONB column (item assignment, del, "
-    "update(), setdefault(), pop(), |=, append() on a nested list, ...). Unless "
-    'flag_modified(obj, "attr") marks the attribute before the commit or flush, the UPDATE '
-    "leaves the column out and the change is silently lost."
-)
-HELP = (
-    'Call sqlalchemy.orm.attributes.flag_modified(obj, "attr") after the change and before '
-    "the commit, or assign a new object: obj.attr = {**obj.attr, key: value}. A "
-    "MutableDict.as_mutable(JSONB) column tracks changes at its top level only; nested "
-    "changes still need flag_modified. Suppress a line with `# noqa: BAP001`."
-)
+INFORMATION_URI = "docs/rules/README.md"
 
 
-def format_text(findings: Sequence[Finding]) -> str:
-    """``path:line:col: BAP001 rule: message`` + a ``help:`` line each, then a summary."""
+class Formatter(Protocol):
+    def __call__(self, findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> str:
+        """The findings of a run of ``rules`` (default: every registered rule) as text."""
+
+
+def format_text(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> str:
+    """``path:line:col: CODE name: message`` + a ``help:`` line each, then a summary."""
     if not findings:
         return "All checks passed!\n"
     out = [
@@ -39,7 +36,7 @@ def format_text(findings: Sequence[Finding]) -> str:
     return "".join(out)
 
 
-def format_json(findings: Sequence[Finding]) -> str:
+def format_json(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> str:
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
 
 
@@ -48,34 +45,52 @@ def _uri(path: str) -> str:
     return p.as_uri() if p.is_absolute() else str(PurePosixPath(*p.parts))
 
 
-def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
-    rule = {
-        "id": CODE,
-        "name": RULE,
-        "shortDescription": {"text": SHORT},
-        "fullDescription": {"text": FULL},
-        "helpUri": HELP_URI,
-        "help": {"text": HELP, "markdown": HELP},
-        "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["correctness", "sqlalchemy", "jsonb"]},
+def _paragraph(markdown: str) -> str:
+    """The first paragraph of ``markdown`` on one line."""
+    return " ".join(markdown.split("\n\n", 1)[0].split())
+
+
+def sarif_rule(rule: Rule) -> dict[str, Any]:
+    """A ``reportingDescriptor``: the rule as code scanning shows it, from the registry."""
+    sections = rule.sections()
+    what = _paragraph(sections.get("What it does", rule.summary))
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": _paragraph(sections.get("Why is this bad?", rule.summary))},
+        "helpUri": rule.help_uri,
+        "help": {
+            "text": f"{what} Suppress a line with `# noqa: {rule.code}`.",
+            "markdown": rule.markdown(),
+        },
+        "defaultConfiguration": {"level": rule.severity},
+        "properties": {"tags": list(rule.tags)},
     }
-    results = [
-        {
-            "ruleId": f.code,
-            "ruleIndex": 0,
-            "level": "error",
-            "message": {"text": f"{f.message}. Fix: {f.fix}."},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(f.path)},
-                        "region": {"startLine": f.line, "startColumn": f.col},
-                    }
+
+
+def sarif(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> dict[str, Any]:
+    ran = list(all_rules() if rules is None else rules)
+    for code in sorted({f.code for f in findings} - {r.code for r in ran}):
+        if code in RULES:  # a finding of a rule not said to have run: still describe it
+            ran.append(RULES[code])
+    index = {rule.code: i for i, rule in enumerate(ran)}
+    results = []
+    for f in findings:
+        result: dict[str, Any] = {"ruleId": f.code}
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+            result["level"] = ran[index[f.code]].severity
+        result["message"] = {"text": f"{f.message}. Fix: {f.fix}."}
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path)},
+                    "region": {"startLine": f.line, "startColumn": f.col},
                 }
-            ],
-        }
-        for f in findings
-    ]
+            }
+        ]
+        results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -85,8 +100,8 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                     "driver": {
                         "name": "bap",
                         "version": __version__,
-                        "informationUri": HELP_URI,
-                        "rules": [rule],
+                        "informationUri": INFORMATION_URI,
+                        "rules": [sarif_rule(rule) for rule in ran],
                     }
                 },
                 "columnKind": "unicodeCodePoints",
@@ -96,8 +111,8 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def format_sarif(findings: Sequence[Finding]) -> str:
-    return json.dumps(sarif(findings), indent=2) + "\n"
+def format_sarif(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> str:
+    return json.dumps(sarif(findings, rules), indent=2) + "\n"
 
 
-FORMATS = {"text": format_text, "json": format_json, "sarif": format_sarif}
+FORMATS: dict[str, Formatter] = {"text": format_text, "json": format_json, "sarif": format_sarif}

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..pack import Pack
-from . import suggest
+from ._suggest import suggest
 
 TAG_ORDER = [
     "direct",

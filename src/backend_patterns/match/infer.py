@@ -1,157 +1,125 @@
-"""Inferring render parameters from a task: "CRUD endpoints for invoices" -> resource=Invoice."""
+"""Inferring render parameters from a task: "CRUD endpoints for invoices" -> resource=Invoice.
+
+Which parameter a pattern fills, and from what, is declared in its ``pattern.yaml``
+(``infer:`` on a parameter); this module only knows the *sources* a hint can name:
+
+- ``entity``: the thing the task (else the code, else the file name) is about, PascalCase;
+- ``json_column`` / ``json_owner``: in ``order.extra["k"]``, the attribute and its owner;
+- ``{when: REGEX, value: V}``: ``V`` when the regex is found in the task.
+
+The word lists they use (words that name nothing, class-name suffixes) are the pack's
+``inference:`` settings.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ..inflect import pascal
 from ..pack import PatternSpec
 
-_STOP = {
-    "a",
-    "an",
-    "the",
-    "this",
-    "that",
-    "these",
-    "my",
-    "our",
-    "your",
-    "all",
-    "every",
-    "each",
-    "new",
-    "basic",
-    "simple",
-    "usual",
-    "existing",
-    "same",
-    "other",
-    "api",
-    "rest",
-    "crud",
-    "db",
-    "database",
-    "model",
-    "table",
-    "entity",
-    "resource",
-    "endpoint",
-    "endpoints",
-    "route",
-    "routes",
-    "router",
-    "service",
-    "services",
-    "class",
-    "it",
-    "them",
-    "me",
-    "us",
-    "fastapi",
-    "sqlalchemy",
-    "postgres",
-    "websocket",
-    "websockets",
-    "jsonb",
-    "json",
-    "http",
-    "backend",
-    "frontend",
-    "app",
-    "module",
-    "v1",
-    "v2",
-    "api/v1",
-    "admin",
-    "users'",
-    "user's",
-    "both",
-}
-# Every regex of this module, by name. They are case-sensitive; the pack cache keeps them
-# compiled (see _prepare.py) so that a prompt pays nothing to parse them.
-SOURCES: dict[str, str] = {
-    # XService / the Invoice model / the Vendor table / the Team entity
-    "service": r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*?)(?:Service|Srvice|Servcie|Repository)\b",
-    "named": r"\b(?:the|a|an)\s+([A-Z][A-Za-z0-9]+)\s+(?:model|table|entity|resource|class)\b",
-    # CRUD endpoints for invoices / routes for tags / service layer for orders
-    "for": r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
-    r"([A-Za-z][A-Za-z0-9_]+)\b",
-    # /api/v1/warehouses, /projects/{project_id}
-    "url": r"(?:^|[\s(\"'`])/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)",
-    "code_service": r"class\s+([A-Z][A-Za-z0-9]+?)Service\b",
-    "code_router": r"APIRouter\([^)]*prefix\s*=\s*[\"']/([a-z][a-z0-9_-]+)",
-    "code_model": r"class\s+([A-Z][A-Za-z0-9]+)\((?:Base|DeclarativeBase|SQLModel)\b",
-    # agent.agent_metadata["k"] / order.extra['shipping']: the owner and the JSON attribute
-    "attribute": r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*\[",
-    "path": r"([a-z][a-z0-9_]+?)(?:_service|_router|_routes|_api)?\.py\Z",
-    "uuid": r"\buuids?\b",
-    "redis": r"\bredis\b|\b(several|multiple|many)\s+(workers|processes|instances|servers|pods)\b",
-}
-_TASK_ENTITY = ("service", "named", "for", "url")
-_CODE_ENTITY = ("code_service", "code_router", "code_model")
-_RESERVED_COLUMNS = {"metadata", "registry", "id", "environ", "headers", "cookies", "state"}
 Compile = Callable[[str], "re.Pattern[str]"]
 
+_NAMED = r"\b(?:the|a|an)\s+([A-Z][A-Za-z0-9]+)\s+(?:model|table|entity|resource|class)\b"
+# CRUD endpoints for invoices / routes for tags / service layer for orders
+_FOR = (
+    r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
+    r"([A-Za-z][A-Za-z0-9_]+)\b"
+)
+# /api/v1/warehouses, /projects/{project_id}
+_URL = r"(?:^|[\s(\"'`])/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"
+_CODE_ENTITY = (
+    r"class\s+([A-Z][A-Za-z0-9]+?)Service\b",
+    r"APIRouter\([^)]*prefix\s*=\s*[\"']/([a-z][a-z0-9_-]+)",
+    r"class\s+([A-Z][A-Za-z0-9]+)\((?:Base|DeclarativeBase|SQLModel)\b",
+)
+# agent.agent_metadata["k"] / order.extra['shipping']: the owner and the JSON attribute
+_ATTRIBUTE = r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*\["
+_PATH = r"([a-z][a-z0-9_]+?)(?:_service|_router|_routes|_api)?\.py\Z"
+SOURCES = ("entity", "json_column", "json_owner")
 
-def source(name: str) -> str:
-    """The source of regex ``name`` as the pack cache compiles it (case-sensitive)."""
-    return f"(?-i:{SOURCES[name]})"
+
+def _sensitive(source: str) -> str:
+    return f"(?-i:{source})"
 
 
 def _default_compile(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-_SKIP_PATH = {
-    "__init__",
-    "main",
-    "app",
-    "routes",
-    "router",
-    "api",
-    "service",
-    "services",
-    "models",
-    "schemas",
-    "deps",
-    "helpers",
-    "utils",
-    "jsonb_helpers",
-    "chat",
-}
+class _Reader:
+    """One task, code context and path, read against a pack's ``inference`` settings."""
 
+    def __init__(
+        self,
+        task: str,
+        code: str | None,
+        path: str | None,
+        settings: dict[str, Any],
+        compile: Compile,
+    ) -> None:
+        self.task, self.code, self.path, self.compile = task, code, path, compile
+        self.not_names = {str(w).lower() for w in settings.get("not_names") or ()}
+        self.not_files = {str(w) for w in settings.get("not_files") or ()}
+        self.not_columns = {str(w) for w in settings.get("not_columns") or ()}
+        self.suffixes = [str(s) for s in settings.get("suffixes") or ()]
+        self._attribute: re.Match[str] | bool | None = False
 
-def _candidate(word: str) -> str | None:
-    if not word or word.lower() in _STOP or len(word) < 3 or word.isdigit():
+    def rx(self, source: str) -> re.Pattern[str]:
+        return self.compile(_sensitive(source))
+
+    def candidate(self, word: str) -> str | None:
+        if not word or word.lower() in self.not_names or len(word) < 3 or word.isdigit():
+            return None
+        name = pascal(word)
+        return name if re.fullmatch(r"[A-Z][A-Za-z0-9]{1,40}", name) else None
+
+    def entity(self) -> str | None:
+        sources = [_NAMED, _FOR, _URL]
+        if self.suffixes:
+            ends = "|".join(re.escape(s) for s in self.suffixes)
+            sources.insert(0, rf"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*?)(?:{ends})\b")
+        for source in sources:
+            for match in self.rx(source).finditer(self.task):
+                if found := self.candidate(match.group(1)):
+                    return found
+        if self.code:
+            for source in _CODE_ENTITY:
+                code_match = self.rx(source).search(self.code)
+                if code_match and (found := self.candidate(code_match.group(1))):
+                    return found
+        if self.path:
+            leaf = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            leaf_match = self.rx(_PATH).search(leaf)
+            if leaf_match and leaf_match.group(1) not in self.not_files:
+                return self.candidate(leaf_match.group(1))
         return None
-    name = pascal(word)
-    return name if re.fullmatch(r"[A-Z][A-Za-z0-9]{1,40}", name) else None
 
+    def attribute(self) -> re.Match[str] | None:
+        """The first ``owner.attr[`` of the task, else of the code, unless attr is excluded."""
+        if self._attribute is False:
+            rx = self.rx(_ATTRIBUTE)
+            match = rx.search(self.task) or (rx.search(self.code) if self.code else None)
+            self._attribute = match if match and match.group(2) not in self.not_columns else None
+        return self._attribute if isinstance(self._attribute, re.Match) else None
 
-def infer_resource(
-    task: str, code: str | None, path: str | None, compile: Compile = _default_compile
-) -> str | None:
-    for name in _TASK_ENTITY:
-        for match in compile(source(name)).finditer(task):
-            if candidate := _candidate(match.group(1)):
-                return candidate
-    if code:
-        for name in _CODE_ENTITY:
-            found = compile(source(name)).search(code)
-            if found and (candidate := _candidate(found.group(1))):
-                return candidate
-    if path:
-        leaf = path.replace("\\", "/").rsplit("/", 1)[-1]
-        found = compile(source("path")).search(leaf)
-        if (
-            found
-            and found.group(1) not in _SKIP_PATH
-            and (candidate := _candidate(found.group(1)))
-        ):
-            return candidate
-    return None
+    def source(self, name: str) -> str | None:
+        if name == "entity":
+            return self.entity()
+        match = self.attribute()
+        if match is None:
+            return None
+        return match.group(2) if name == "json_column" else self.candidate(match.group(1))
+
+    def hint(self, hint: Any) -> str | None:
+        if isinstance(hint, str):
+            return self.source(hint)
+        if isinstance(hint, dict):
+            found = self.compile(str(hint["when"])).search(self.task.lower())
+            return str(hint["value"]) if found else None
+        return None
 
 
 def infer_params(
@@ -160,38 +128,16 @@ def infer_params(
     code: str | None = None,
     path: str | None = None,
     compile: Compile = _default_compile,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, str]:
-    """The parameters of ``pattern`` that the task, code or path state clearly enough.
-
-    ``compile`` turns a regex source into a pattern; the matcher passes its cache of
-    precompiled programs.
-    """
-    declared = {p.name: p for p in pattern.params}
+    """The parameters of ``pattern`` that the task, code or path state clearly enough, by the
+    ``infer`` hints of its parameters (each a hint or a list tried in order)."""
+    reader = _Reader(task, code, path, settings or {}, compile)
     out: dict[str, str] = {}
-    if "resource" in declared:
-        name = infer_resource(task, code, path, compile)
-        if name:
-            out["resource"] = name
-    if "column" in declared:
-        attribute = compile(source("attribute"))
-        found = attribute.search(task) or (attribute.search(code) if code else None)
-        if found and found.group(2) not in _RESERVED_COLUMNS:
-            out["column"] = found.group(2)
-            if "resource" in declared and (owner := _candidate(found.group(1))):
-                out["resource"] = owner
-    lowered = task.lower()
-    id_type = declared.get("id_type")
-    if (
-        id_type is not None
-        and "uuid" in id_type.choices
-        and compile(source("uuid")).search(lowered)
-    ):
-        out["id_type"] = "uuid"
-    backplane = declared.get("backplane")
-    if (
-        backplane is not None
-        and "redis" in backplane.choices
-        and compile(source("redis")).search(lowered)
-    ):
-        out["backplane"] = "redis"
-    return {name: out[name] for name in declared if name in out}
+    for param in pattern.params:
+        for hint in param.infer:
+            value = reader.hint(hint)
+            if value is not None and (not param.choices or value in param.choices):
+                out[param.name] = value
+                break
+    return out

@@ -5,7 +5,8 @@ Tools (read-only, typed input and structured output): ``suggest_patterns``, ``re
 parameters) and ``skill://SKILL.md``. Prompt: ``apply_pattern``.
 
 A user's mistake (an unknown pattern, a bad parameter, an oversized input) is a tool error that
-says what is allowed; nothing is ever written to disk, and logs go to stderr only.
+says what is allowed, and so is a bug of ours (see ``_errors``). Nothing is ever written to
+disk, and logs go to stderr only.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
-from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, ToolAnnotations
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from .. import __version__
 from .._console import render_command
-from ..errors import BapError
+from ..errors import UsageError
+from ._errors import limit, reported
 from ._models import (
     CheckResult,
     FileOut,
@@ -56,30 +57,6 @@ INSTRUCTIONS = (
     "find the pattern that fits, render_pattern to get its code with the inferred parameters, "
     "and check_code to find JSON/JSONB attributes changed in place and never saved (BAP001)."
 )
-
-
-def _limit(name: str, value: str | None, limit: int) -> None:
-    if value is not None and len(value.encode("utf-8", "surrogatepass")) > limit:
-        raise ToolError(
-            f"'{name}' is too large: {len(value.encode('utf-8', 'surrogatepass')):,} bytes "
-            f"(the limit is {limit:,} bytes). Send a smaller excerpt."
-        )
-
-
-def word(exc: BapError) -> str:
-    """``exc`` as an MCP client reads it: the engine's sentence, with our argument names."""
-    from ..errors import ParamError
-
-    text = exc.describe()
-    if isinstance(exc, ParamError) and exc.param and exc.reason == "missing":
-        return f"{text} Pass it in 'params' as {{\"{exc.param}\": VALUE}}."
-    if isinstance(exc, ParamError) and exc.param and exc.derived:
-        return f"{text} Set it yourself in 'params' as {{\"{exc.param}\": VALUE}}."
-    return text
-
-
-def _tool_error(exc: BapError) -> ToolError:
-    return ToolError(word(exc))
 
 
 def _pattern_out(spec: PatternSpec) -> PatternOut:
@@ -135,6 +112,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
     )
 
     @server.tool(annotations=READ_ONLY, title="Suggest patterns")
+    @reported("tool")
     async def suggest_patterns(
         task: Annotated[str, Field(description=f"what you are building (≤ {TASK_MAX // KB} KB)")],
         code: Annotated[
@@ -146,13 +124,10 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         """Rank the patterns that fit a task, with the reasons and the inferred parameters."""
         from ..match import suggest
 
-        _limit("task", task, TASK_MAX)
-        _limit("code", code, CODE_MAX)
-        _limit("path", path, PATH_MAX)
-        try:
-            found = suggest(task, code=code, path=path, top=top, pack=pack)
-        except BapError as exc:
-            raise _tool_error(exc) from None
+        limit("task", task, TASK_MAX)
+        limit("code", code, CODE_MAX)
+        limit("path", path, PATH_MAX)
+        found = suggest(task, code=code, path=path, top=top, pack=pack)
         return SuggestResult(
             suggestions=[
                 SuggestionOut(
@@ -169,6 +144,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         )
 
     @server.tool(annotations=READ_ONLY, title="Render a pattern")
+    @reported("tool")
     async def render_pattern(
         pattern: Annotated[str, Field(description="the pattern name, see list_patterns")],
         params: Annotated[
@@ -182,38 +158,35 @@ def build_server(pack: Pack) -> MCPServer[Any]:
 
         given = dict(params or {})
         if len(given) > PARAMS_MAX:
-            raise ToolError(f"too many parameters: {len(given)} (the limit is {PARAMS_MAX}).")
+            raise UsageError(f"too many parameters: {len(given)} (the limit is {PARAMS_MAX}).")
         for key, value in given.items():
-            _limit(f"params.{key}", str(value), PARAM_VALUE_MAX)
-        try:
-            files = render(pattern, given, with_tests=with_tests, pack=pack)
-        except BapError as exc:
-            raise _tool_error(exc) from None
+            limit(f"params.{key}", str(value), PARAM_VALUE_MAX)
+        files = render(pattern, given, with_tests=with_tests, pack=pack)
         return RenderResult(
             pattern=pattern, files=[FileOut(path=f.path, content=f.content) for f in files]
         )
 
     @server.tool(annotations=READ_ONLY, title="List patterns")
+    @reported("tool")
     async def list_patterns() -> PatternList:
         """Every pattern of the pack: what it is for and the parameters it takes."""
         return PatternList(patterns=[_pattern_out(p) for p in pack.patterns.values()])
 
-    @server.tool(annotations=READ_ONLY, title="Check code (BAP001)")
+    @server.tool(annotations=READ_ONLY, title="Check code (lint rules)")
+    @reported("tool")
     async def check_code(
         code: Annotated[str, Field(description=f"Python source (≤ {CODE_MAX // KB} KB)")],
         path: Annotated[str | None, Field(description="its file name, for the findings")] = None,
     ) -> CheckResult:
-        """Find JSON/JSONB attributes changed in place and never flagged as modified (BAP001)."""
+        """Run the lint rules: e.g. JSON/JSONB attributes changed in place and never flagged."""
         from .. import lint
 
-        _limit("code", code, CODE_MAX)
-        _limit("path", path, PATH_MAX)
+        limit("code", code, CODE_MAX)
+        limit("path", path, PATH_MAX)
         try:
             findings = lint.check_code(code, path=path)
         except SyntaxError as exc:
             raise ToolError(f"the code does not parse: {exc.msg} (line {exc.lineno}).") from None
-        except BapError as exc:
-            raise _tool_error(exc) from None
         return CheckResult(findings=[FindingOut(**f.to_json()) for f in findings])
 
     @server.resource(
@@ -223,12 +196,9 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         description="A pattern: its parameters and its Jinja2 templates",
         mime_type="text/markdown",
     )
+    @reported("resource")
     async def pattern_resource(name: str) -> str:
-        try:
-            spec = pack.pattern(name)
-        except BapError as exc:
-            raise ResourceNotFoundError(word(exc)) from None
-        return pattern_document(spec)
+        return pattern_document(pack.pattern(name))
 
     @server.resource(
         "skill://SKILL.md",
@@ -237,23 +207,19 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         description="SKILL.md: when and how to use the patterns",
         mime_type="text/markdown",
     )
+    @reported("resource")
     async def skill() -> str:
         return pack.skill_path.read_text(encoding="utf-8")
 
     @server.prompt(title="Apply a pattern")
+    @reported("prompt")
     async def apply_pattern(
         pattern: Annotated[str, Field(description="the pattern name, see list_patterns")],
         task: Annotated[str, Field(description="what you are building")],
     ) -> str:
         """Build a task on one of the patterns: its parameters, inferred values and steps."""
-        try:
-            spec = pack.pattern(pattern)
-        except BapError as exc:
-            raise MCPError(INVALID_PARAMS, word(exc)) from None
-        if len(task.encode("utf-8", "surrogatepass")) > TASK_MAX:
-            raise MCPError(
-                INVALID_PARAMS, f"'task' is too large (the limit is {TASK_MAX:,} bytes)."
-            )
+        spec = pack.pattern(pattern)
+        limit("task", task, TASK_MAX)
         return apply_prompt(spec, task, pack)
 
     return server

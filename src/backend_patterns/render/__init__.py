@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
+from .._fs import place, stage
 from ..errors import BapError, OutputExistsError, TemplateError, UnsafePathError
 from ..pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
 from ._jinja import environment
@@ -127,7 +127,8 @@ def render(
     with_tests: bool = False,
     pack: Pack | None = None,
 ) -> list[RenderedFile]:
-    """Render pattern ``name`` with ``params`` (validated, defaults filled in)."""
+    """The files of pattern ``name`` rendered with ``params`` (``render_pattern`` without the
+    resolved parameters)."""
     return render_pattern(name, params, with_tests=with_tests, pack=pack).files
 
 
@@ -143,12 +144,6 @@ def _safe_relative(path: str) -> str:
     ):
         raise UnsafePathError(f"refusing to write outside the output folder: {path!r}.")
     return pure.as_posix()
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _plan(files: Sequence[RenderedFile], root: Path, force: bool) -> list[Path]:
@@ -176,7 +171,7 @@ def write_files(
 ) -> list[Path]:
     """Write ``files`` below ``out_dir``. Refuses to overwrite unless ``force``.
 
-    Every target is checked before anything is written, and each file appears whole (written to
+    Every target is checked before anything is written, and each file appears whole (staged in
     a temporary file, then linked or renamed into place), so a refusal leaves the folder as it
     was. Without ``force`` a file created meanwhile by someone else is never clobbered: the
     files this call created are removed again and nothing is left behind.
@@ -186,22 +181,17 @@ def write_files(
         raise BapError(f"{given} exists and is not a folder.")
     root = given.resolve()
     targets = _plan(files, root, force)
-    mode = 0o666 & ~_umask()
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[str, Path]] = []  # temporary files not yet in place
     created: list[Path] = []
     try:
         for f, target in zip(files, targets, strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            staged.append((tmp, target))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(f.content)
-            os.chmod(tmp, mode)
-        for tmp, target in staged:
-            if force:
-                os.replace(tmp, target)
-            else:
-                _link_new(tmp, target)
+            staged.append((stage(target, f.content), target))
+        while staged:
+            temp, target = staged[0]
+            place(temp, target, create_only=not force)
+            staged.pop(0)
+            if not force:
                 created.append(target)
     except FileExistsError as exc:
         for path in created:
@@ -213,18 +203,6 @@ def write_files(
         where = exc.filename or root
         raise BapError(f"cannot write {where}: {exc.strerror or exc}.") from None
     finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+        for temp, _ in staged:
+            Path(temp).unlink(missing_ok=True)
     return targets
-
-
-def _link_new(tmp: str, target: Path) -> None:
-    """Put ``tmp`` at ``target`` only if ``target`` does not exist (atomic where links work)."""
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise FileExistsError(0, "exists", str(target)) from None
-    except OSError:  # a filesystem without hard links: check, then rename
-        if target.exists():
-            raise FileExistsError(0, "exists", str(target)) from None
-        os.replace(tmp, target)

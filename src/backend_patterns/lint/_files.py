@@ -1,0 +1,159 @@
+"""Which files a check reads, and their text: ``.py`` files below the paths given, skipping
+virtualenvs, VCS folders, caches and the ``exclude`` globs of the project. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from ..errors import UsageError
+from ._findings import FileWarning
+
+SKIP_DIRS = frozenset(
+    {
+        ".bzr",
+        ".direnv",
+        ".eggs",
+        ".git",
+        ".git-rewrite",
+        ".hg",
+        ".ipynb_checkpoints",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pyenv",
+        ".pytest_cache",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        ".vscode",
+        "__pycache__",
+        "__pypackages__",
+        "_build",
+        "buck-out",
+        "build",
+        "dist",
+        "node_modules",
+        "site-packages",
+        "venv",
+    }
+)
+
+
+def _glob_match(pattern: Sequence[str], parts: Sequence[str]) -> bool:
+    """Whether glob segments ``pattern`` match a leading run of path segments ``parts``
+    (``**`` stands for any number of segments, ``*`` and ``?`` for characters in one)."""
+    if not pattern:
+        return True  # the pattern names a folder that holds the path
+    if pattern[0] == "**":
+        return any(_glob_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+    return (
+        bool(parts) and fnmatchcase(parts[0], pattern[0]) and _glob_match(pattern[1:], parts[1:])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Exclude:
+    """Glob patterns of paths to skip, ruff's way: a pattern without ``/`` (``migrations``,
+    ``*_pb2.py``) matches a file or folder of that name anywhere; one with ``/``
+    (``app/legacy``, ``src/**/generated/*.py``) matches paths relative to ``root``."""
+
+    root: Path
+    patterns: tuple[str, ...]
+
+    def __call__(self, path: Path) -> bool:
+        if not self.patterns:
+            return False
+        full = path.absolute()
+        try:
+            parts = full.relative_to(self.root.absolute()).parts
+        except ValueError:
+            parts = full.parts
+        for raw in self.patterns:
+            pattern = raw.strip().removeprefix("./").strip("/")
+            if not pattern:
+                continue
+            if "/" not in pattern:
+                if any(fnmatchcase(part, pattern) for part in parts):
+                    return True
+            elif _glob_match(pattern.split("/"), parts):
+                return True
+        return False
+
+
+NO_EXCLUDE = Exclude(Path("."), ())
+
+
+def iter_python_files(paths: Iterable[str], exclude: Exclude = NO_EXCLUDE) -> Iterator[Path]:
+    """The ``.py`` files below ``paths`` (files given by name always count, unless excluded),
+    sorted, skipping virtualenvs, VCS folders, caches and ``node_modules``. UsageError for a
+    missing path."""
+    for given in paths:
+        root = Path(given)
+        if root.is_file():
+            if not exclude(root):
+                yield root
+        elif root.is_dir():
+            if exclude(root):
+                continue
+            found: list[Path] = []
+            for folder, dirs, files in os.walk(root):
+                here = Path(folder)
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if d not in SKIP_DIRS and not d.endswith(".egg-info") and not exclude(here / d)
+                )
+                found.extend(
+                    here / f
+                    for f in files
+                    if f.endswith((".py", ".pyi")) and not exclude(here / f)
+                )
+            yield from sorted(found)
+        else:
+            raise UsageError(f"{given}: no such file or directory.")
+
+
+def read_source(path: Path) -> str | FileWarning:
+    """The text of ``path``, or a warning saying where it stops being UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return FileWarning(
+            str(path), line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); file skipped"
+        )
+
+
+def read_sources(
+    paths: Iterable[str], exclude: Exclude = NO_EXCLUDE
+) -> tuple[list[tuple[str, str]], list[FileWarning]]:
+    """``(path, text)`` of every file ``iter_python_files`` finds, once each, and warnings for
+    the files that cannot be read."""
+    sources: list[tuple[str, str]] = []
+    warnings: list[FileWarning] = []
+    seen: set[Path] = set()
+    for path in iter_python_files(paths, exclude):
+        key = path.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            text = read_source(path)
+        except OSError as exc:
+            warnings.append(FileWarning(str(path), 1, 1, f"cannot read ({exc.strerror})"))
+            continue
+        if isinstance(text, FileWarning):
+            warnings.append(text)
+        else:
+            sources.append((str(path), text))
+    return sources, warnings
