@@ -4,6 +4,12 @@ the ``bap check`` CLI end to end, and ``check_code`` on one service file (the ho
 
 Run: .venv/bin/python benchmarks/bench_check.py [--lines 10000] [--repeat 5]
 Goal: under 1 s for 10,000 lines.
+
+Scale: .venv/bin/python benchmarks/bench_check.py --scale [--lines 700000 | --path REPO]
+generates a ~700,000-line tree (or takes a fetched repository), then prints files, lines, the
+time of ``ast.parse`` over every file in one process, the time of ``bap check`` over the tree,
+their ratio (goal <= 1.5) and the peak RSS of ``bap check`` and its workers (goal <= 300 MB,
+from ``getrusage(RUSAGE_CHILDREN)`` of a wrapper process). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -134,11 +140,93 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return out
 
 
+PARSE_ONLY = """
+import ast, os, sys, time
+from pathlib import Path
+skip = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox"}
+paths = []
+for folder, dirs, files in os.walk(sys.argv[1]):
+    dirs[:] = sorted(d for d in dirs if d not in skip)
+    paths += [os.path.join(folder, f) for f in files if f.endswith((".py", ".pyi"))]
+start = time.perf_counter()
+lines = 0
+for p in paths:
+    data = Path(p).read_bytes()
+    if len(data) > 2 * 1024 * 1024:
+        continue
+    lines += data.count(b"\\n")
+    try:
+        ast.parse(data, p)
+    except (SyntaxError, ValueError):
+        pass
+print(len(paths), lines, time.perf_counter() - start)
+"""
+
+CHILD_RSS = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+took = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(took, rss, done.returncode)
+"""
+
+
+def scale(args: argparse.Namespace) -> None:
+    """The 700,000-line run: ast.parse alone against bap check, time and peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="bap-bench-scale-") as tmp:
+        if args.path:
+            root = Path(args.path)
+        else:
+            root = Path(tmp)
+            (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+            generate(root, args.lines)
+        bap = str(Path(sys.executable).parent / "bap")
+        # a first run warms the project index of the tree (what a second run finds on disk)
+        subprocess.run([bap, "check", str(root), "--exit-zero"], capture_output=True, check=False)
+        out = subprocess.run(
+            [sys.executable, "-c", PARSE_ONLY, str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        files, lines, parse_s = int(out[0]), int(out[1]), float(out[2])
+        print(f"tree: {root} : {files} files, {lines} lines")
+        print(f"ast.parse only (one process):  {parse_s:7.2f} s")
+        for name, flags in (("bap check", []), ("bap check --no-project", ["--no-project"])):
+            runs = []
+            for _ in range(args.repeat):
+                res = subprocess.run(
+                    [sys.executable, "-c", CHILD_RSS, bap, "check", str(root), *flags],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
+                runs.append((float(res[0]), float(res[1]), int(res[2])))
+            took = min(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            ratio = took / parse_s
+            print(
+                f"{name + ':':30} {took:7.2f} s   ratio {ratio:5.2f} (goal <= 1.5: "
+                f"{'met' if ratio <= 1.5 else 'MISSED'})   peak RSS {rss:6.0f} MB (goal <= 300: "
+                f"{'met' if rss <= 300 else 'MISSED'})   exit {runs[0][2]}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scale", action="store_true", help="the 700,000-line comparison")
+    parser.add_argument("--path", help="with --scale: check this tree instead of a generated one")
     args = parser.parse_args()
+    if args.scale:
+        if args.lines == 10_000:
+            args.lines = 700_000
+        if args.repeat == 5:
+            args.repeat = 1
+        scale(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bap-bench-check-") as tmp:
         root = Path(tmp)
         files, lines = generate(root, args.lines)

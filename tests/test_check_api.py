@@ -23,7 +23,7 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(sa.String)
 """
 USE = """\
-async def tag(session, agent):
+async def tag(session, agent: "Agent"):
     agent.agent_metadata["k"] = 1
     await session.commit()
 """
@@ -61,7 +61,8 @@ def test_unparsable_or_odd_text_has_no_findings(code: str) -> None:
 
 def test_columns_count_unicode_characters_not_bytes() -> None:
     code = (
-        'async def f(s, agent):\n    é = 1; agent.agent_metadata["k"] = é\n    await s.commit()\n'
+        'async def f(s, agent: "Agent"):\n'
+        '    é = 1; agent.agent_metadata["k"] = é\n    await s.commit()\n'
     )
     (finding,) = check_code(code, json_attrs=["Agent.agent_metadata"])
     assert (finding.line, finding.col) == (2, 12)
@@ -73,9 +74,12 @@ def test_check_tree_resolves_models_across_files(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "service.py").write_text(USE)
     (tmp_path / "pkg" / "broken.py").write_text("class (\n")
     findings, warnings = check_tree([str(tmp_path)])
-    assert [(Path(f.path).name, f.line) for f in findings] == [("service.py", 2)]
-    assert [(Path(w.path).name, w.line) for w in warnings] == [("broken.py", 1)]
-    assert warnings[0].format().startswith(f"{warnings[0].path}:1:")
+    # a file that does not parse is a finding (BAP000), as in ruff (issue 9), not a warning
+    assert [(Path(f.path).name, f.line, f.code) for f in findings] == [
+        ("broken.py", 1, "BAP000"),
+        ("service.py", 2, "BAP001"),
+    ]
+    assert warnings == []
     only_service, _ = check_tree([str(tmp_path / "pkg" / "service.py")])
     assert only_service == []
     with pytest.raises(UsageError, match="no such file"):
@@ -115,7 +119,7 @@ class A(Base):
     d: Mapped[dict[str, Any] | None]
 
 
-def f(o):
+def f(o: A):
     o.a["k"] = 1
     o.b["k"] = 1
     o.c["k"] = 1

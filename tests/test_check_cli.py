@@ -28,12 +28,12 @@ class Agent(Base):
     agent_metadata: Mapped[dict] = mapped_column(JSONB)
 """
 USE = """\
-async def tag(session, agent):
+async def tag(session, agent: "Agent"):
     agent.agent_metadata["k"] = 1
     await session.commit()
 """
 CLEAN = """\
-async def tag(session, agent):
+async def tag(session, agent: "Agent"):
     agent.agent_metadata = {**agent.agent_metadata, "k": 1}
     await session.commit()
 """
@@ -118,6 +118,7 @@ def test_json_format(tmp_path: Path) -> None:
             "message": "item assignment changes JSON attribute `agent.agent_metadata` in place "
             "and nothing flags it before the commit on line 3: the change is never saved",
             "fix": 'call `flag_modified(agent, "agent_metadata")` before commit',
+            "fix_edit": [2, 4, 'flag_modified(agent, "agent_metadata")'],
         }
     ]
 
@@ -173,7 +174,9 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert_usage_error(bap("--bogus", cwd=tmp_path))
 
 
-def test_unparsable_and_non_utf8_files_warn_and_the_check_goes_on(tmp_path: Path) -> None:
+def test_unparsable_files_are_findings_and_non_utf8_files_warn(tmp_path: Path) -> None:
+    # issue 9 changed this: a file that does not parse is a BAP000 finding and the exit is 1
+    # (ruff's convention), where it used to be a warning with exit 0
     (tmp_path / "models.py").write_text(MODEL)
     (tmp_path / "service.py").write_text(USE)
     (tmp_path / "broken.py").write_text("def f(:\n    pass\n")
@@ -181,15 +184,18 @@ def test_unparsable_and_non_utf8_files_warn_and_the_check_goes_on(tmp_path: Path
     result = bap(".", cwd=tmp_path)
     assert result.returncode == 1
     assert "service.py:2:5: BAP001" in result.stdout
+    assert "broken.py:1:7: BAP000 syntax-error: cannot parse (invalid syntax)" in result.stdout
     assert "Traceback" not in result.stderr
-    warnings = result.stderr.splitlines()
-    assert len(warnings) == 2
-    assert warnings[0].startswith("broken.py:1:7: warning: cannot parse (")
-    assert warnings[1] == "latin.py:2:9: warning: not valid UTF-8 (byte 0xe9); file skipped"
+    assert result.stderr.splitlines() == [
+        "latin.py:2:9: warning: not valid UTF-8 (byte 0xe9); file skipped"
+    ]
     (tmp_path / "service.py").write_text(CLEAN)
     result = bap(".", cwd=tmp_path)
-    assert result.returncode == 0
-    assert len(result.stderr.splitlines()) == 2
+    assert result.returncode == 1
+    assert result.stdout.startswith("broken.py:1:7: BAP000 syntax-error: ")
+    assert result.stdout.endswith("\nFound 1 error.\n")
+    (tmp_path / "broken.py").unlink()
+    assert bap(".", cwd=tmp_path).returncode == 0
 
 
 def test_noqa(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ class Agent(Base):
     agent_metadata: Mapped[dict] = mapped_column(JSONB)
 """
 BAD = (
-    'async def f(session, agent):\n    agent.agent_metadata["k"] = 1\n    await session.commit()\n'
+    'async def f(session, agent: "Agent"):\n'
+    '    agent.agent_metadata["k"] = 1\n    await session.commit()\n'
 )
 GOOD = BAD.replace("    await", '    flag_modified(agent, "agent_metadata")\n    await')
 

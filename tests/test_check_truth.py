@@ -60,6 +60,21 @@ SCENARIOS = {
     "mutable_nested": 'agent.config["n"]["x"] = 1\nawait session.commit()',
     "mutable_nested_flagged": 'agent.config["n"]["x"] = 1\nflag_modified(agent, "config")\n'
     "await session.commit()",
+    # issue 9's flow cases
+    "assigned_then_changed": 'agent.agent_metadata = {"n": {}}\n'
+    'agent.agent_metadata["n"]["x"] = 2\nawait session.commit()',
+    "or_default": 'cfg = agent.agent_metadata or {}\ncfg["k"] = 1\nawait session.commit()',
+    "ifexp_copy_nested": "base = agent.agent_metadata.copy() if agent.agent_metadata else {}\n"
+    'base["n"]["x"] = 1\nagent.agent_metadata = base\nawait session.commit()',
+    "spread_override": 'data = {**agent.agent_metadata, "n": {}}\ndata["n"]["x"] = 1\n'
+    "agent.agent_metadata = data\nawait session.commit()",
+    "scalar_read": 'x = agent.agent_metadata["n"]["x"]\nx += 1\n'
+    'agent.agent_metadata = {**agent.agent_metadata, "x": x}\nawait session.commit()',
+    "helper_flags": 'def mark(obj):\n    flag_modified(obj, "agent_metadata")\n'
+    'agent.agent_metadata["k"] = 1\nmark(agent)\nawait session.commit()',
+    "helper_changes": 'def add(items):\n    items.append("x")\n    return items\n'
+    'tags = add(agent.agent_metadata["tags"])\nawait session.commit()',
+    "expunged": 'session.expunge(agent)\nagent.agent_metadata["k"] = 1\nawait session.commit()',
 }
 START = {"n": {"x": 0}, "tags": []}
 
@@ -67,7 +82,7 @@ START = {"n": {"x": 0}, "tags": []}
 def scenario_source(body: str) -> str:
     return (
         MODELS + "\nfrom sqlalchemy.orm.attributes import flag_modified\nimport copy\n\n\n"
-        "async def scenario(session, agent):\n" + textwrap.indent(body, "    ") + "\n"
+        "async def scenario(session, agent: Agent):\n" + textwrap.indent(body, "    ") + "\n"
     )
 
 

@@ -18,7 +18,7 @@ from backend_patterns.lint.config import LintConfig, find_config, load_config, s
 
 BAP = str(Path(sys.executable).parent / "bap")
 USE = """\
-async def tag(session, agent):
+async def tag(session, agent: "Agent"):
     agent.agent_metadata["k"] = 1
     await session.commit()
 """
@@ -81,7 +81,11 @@ def test_nearest_pyproject_with_the_table_wins(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "key", "message"),
     [
-        ('selct = ["BAP"]', "selct", "unknown key (known: select, ignore, json-attrs, exclude)."),
+        (
+            'selct = ["BAP"]',
+            "selct",
+            "unknown key (known: select, ignore, json-attrs, exclude, max-file-bytes).",
+        ),
         ('select = "BAP001"', "select", "expected an array of strings, got a string."),
         (
             'ignore = ["BAP001", 1]',
@@ -208,3 +212,16 @@ def test_the_readme_example_is_a_valid_table(tmp_path: Path) -> None:
     assert config.select == ("BAP",)
     assert config.json_attrs == ("Agent.agent_metadata",)
     assert config.excluder()(tmp_path / "app" / "legacy" / "x.py")
+
+
+def test_max_file_bytes(tmp_path: Path) -> None:
+    from backend_patterns.errors import LintConfigError
+    from backend_patterns.lint.config import LintConfig, load_config
+
+    assert LintConfig().max_file_bytes == 2 * 1024 * 1024
+    (tmp_path / "pyproject.toml").write_text("[tool.bap.lint]\nmax-file-bytes = 1000\n")
+    assert load_config(tmp_path).max_file_bytes == 1000
+    for bad in ("0", "-1", '"2MB"', "true", "1.5"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.bap.lint]\nmax-file-bytes = {bad}\n")
+        with pytest.raises(LintConfigError, match="max-file-bytes: expected a positive integer"):
+            load_config(tmp_path)

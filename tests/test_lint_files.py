@@ -102,3 +102,21 @@ def test_read_sources_reads_each_file_once_and_warns_on_bad_bytes(tmp_path: Path
     assert warnings == [
         FileWarning(str(tmp_path / "b.py"), 2, 6, "not valid UTF-8 (byte 0xff); file skipped")
     ]
+
+
+def test_fifos_and_large_files_are_skipped_with_a_warning_never_opened(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "pipe.py")  # opening it for reading would block forever
+    (tmp_path / "big.py").write_text("x = 1\n" * 100)
+    sources, warnings = read_sources([str(tmp_path)], max_bytes=300)
+    assert sources == [(str(tmp_path / "ok.py"), "x = 1\n")]
+    assert [(Path(w.path).name, w.message) for w in warnings] == [
+        ("big.py", "larger than 300 bytes (max-file-bytes); file skipped"),
+        ("pipe.py", "not a regular file (a FIFO, device or socket); skipped"),
+    ]
+    # named on the command line, a FIFO or a device is a file to skip, not a missing path
+    sources, warnings = read_sources([str(tmp_path / "pipe.py"), "/dev/zero"])
+    assert sources == []
+    assert [w.path for w in warnings] == [str(tmp_path / "pipe.py"), "/dev/zero"]

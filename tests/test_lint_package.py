@@ -41,6 +41,11 @@ def _imports(path: Path) -> set[tuple[int, str]]:
     return found
 
 
+# The fixer edits code with libcst (formatting-preserving); nothing else in lint/ may import it,
+# so a plain check and the hooks never load it.
+THIRD_PARTY = {"fix.py": {"libcst"}}
+
+
 def test_modules_import_only_the_stdlib_and_the_engine() -> None:
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) >= 10
@@ -49,9 +54,13 @@ def test_modules_import_only_the_stdlib_and_the_engine() -> None:
         for level, module in _imports(path):
             if level == 0:
                 top = module.split(".")[0]
-                assert top in sys.stdlib_module_names or top == "__future__", (path, module)
+                allowed = THIRD_PARTY.get(str(path.relative_to(PACKAGE)), set())
+                assert top in sys.stdlib_module_names or top in allowed | {"__future__"}, (
+                    path,
+                    module,
+                )
             elif level > depth:  # reaches out of lint/ into backend_patterns
-                assert module.split(".")[0] in {"errors", ""}, (path, module)
+                assert module.split(".")[0] in {"errors", "project", "_fs", ""}, (path, module)
 
 
 def test_running_the_linter_loads_no_front_end_and_nothing_heavy(tmp_path: Path) -> None:

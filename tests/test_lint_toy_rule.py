@@ -28,7 +28,7 @@ class Agent(Base):
     agent_metadata: Mapped[dict] = mapped_column(JSONB)
 
 
-async def tag(session, agent):
+async def tag(session, agent: "Agent"):
     agent.agent_metadata["k"] = print("x")
     agent.agent_metadata["j"] = print("y")  # noqa: BAP001
     await session.commit()

@@ -21,6 +21,7 @@ from ..errors import BapError
 if TYPE_CHECKING:
     from ..lint import Finding
     from ..pack import Pack
+    from ..project import Project
 
 EDIT_TOOLS = ("Write", "Edit", "MultiEdit")
 MAX_OUTPUT = 9_000  # Claude Code caps hook output at 10,000 characters
@@ -176,15 +177,33 @@ def _key(finding: Finding, text: str) -> tuple[str, str]:
     return finding.message, source
 
 
+HOOK_MAX_PARSE = 300  # files one hook run may add to a cold project index
+
+
+def _project_of(path: str) -> Project | None:
+    """The project model (its cached index) around the edited file; None without a root or
+    when it cannot be loaded: the hook fails open."""
+    from ..project import Project, find_root
+
+    try:
+        folder = os.path.dirname(os.path.abspath(path))
+        if find_root(folder) is None:
+            return None
+        return Project.load(folder, max_parse=HOOK_MAX_PARSE)
+    except Exception:  # a hook never fails an edit over its own trouble
+        return None
+
+
 def introduced(before: str | None, after: str, path: str) -> list[Finding]:
     """The lint findings in ``after`` that ``before`` did not already have."""
     from ..lint import check_code
 
-    found = check_code(after, path=path)
+    project = _project_of(path)
+    found = check_code(after, path=path, project=project)
     if not found or before is None:
         return found
     try:
-        old = {_key(f, before) for f in check_code(before, path=path)}
+        old = {_key(f, before) for f in check_code(before, path=path, project=project)}
     except SyntaxError:
         old = set()
     return [f for f in found if _key(f, after) not in old]

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from .._fs import FileTooLargeError, NotRegularFileError, read_bytes_bounded
 from ..errors import UsageError
 from ._findings import FileWarning
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are skipped (``max-file-bytes`` in the config)
 
 SKIP_DIRS = frozenset(
     {
@@ -96,10 +99,7 @@ def iter_python_files(paths: Iterable[str], exclude: Exclude = NO_EXCLUDE) -> It
     missing path."""
     for given in paths:
         root = Path(given)
-        if root.is_file():
-            if not exclude(root):
-                yield root
-        elif root.is_dir():
+        if root.is_dir():
             if exclude(root):
                 continue
             found: list[Path] = []
@@ -116,13 +116,27 @@ def iter_python_files(paths: Iterable[str], exclude: Exclude = NO_EXCLUDE) -> It
                     if f.endswith((".py", ".pyi")) and not exclude(here / f)
                 )
             yield from sorted(found)
+        elif root.is_file() or os.path.lexists(root):  # a FIFO or device too: the reader warns
+            if not exclude(root):
+                yield root
         else:
             raise UsageError(f"{given}: no such file or directory.")
 
 
-def read_source(path: Path) -> str | FileWarning:
-    """The text of ``path``, or a warning saying where it stops being UTF-8."""
-    data = path.read_bytes()
+def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | FileWarning:
+    """The text of ``path``, or a warning saying why it is skipped: not a regular file (a FIFO,
+    a device, a socket: never opened for reading), larger than ``max_bytes``, or where it stops
+    being UTF-8. OSError as ``open`` raises it."""
+    try:
+        data = read_bytes_bounded(path, max_bytes, follow_symlinks=True)
+    except NotRegularFileError:
+        return FileWarning(
+            str(path), 1, 1, "not a regular file (a FIFO, device or socket); skipped"
+        )
+    except FileTooLargeError:
+        return FileWarning(
+            str(path), 1, 1, f"larger than {max_bytes:,} bytes (max-file-bytes); file skipped"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -134,21 +148,31 @@ def read_source(path: Path) -> str | FileWarning:
         )
 
 
-def read_sources(
-    paths: Iterable[str], exclude: Exclude = NO_EXCLUDE
-) -> tuple[list[tuple[str, str]], list[FileWarning]]:
-    """``(path, text)`` of every file ``iter_python_files`` finds, once each, and warnings for
-    the files that cannot be read."""
-    sources: list[tuple[str, str]] = []
-    warnings: list[FileWarning] = []
+def python_files(paths: Iterable[str], exclude: Exclude = NO_EXCLUDE) -> list[Path]:
+    """``iter_python_files``, each file once (by its resolved path)."""
+    found: list[Path] = []
     seen: set[Path] = set()
     for path in iter_python_files(paths, exclude):
-        key = path.resolve()
-        if key in seen:
-            continue
-        seen.add(key)
         try:
-            text = read_source(path)
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            key = path.absolute()
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+    return found
+
+
+def read_sources(
+    paths: Iterable[str], exclude: Exclude = NO_EXCLUDE, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[tuple[str, str]], list[FileWarning]]:
+    """``(path, text)`` of every file ``iter_python_files`` finds, once each, and warnings for
+    the files that cannot be read (not regular, too large, not UTF-8)."""
+    sources: list[tuple[str, str]] = []
+    warnings: list[FileWarning] = []
+    for path in python_files(paths, exclude):
+        try:
+            text = read_source(path, max_bytes)
         except OSError as exc:
             warnings.append(FileWarning(str(path), 1, 1, f"cannot read ({exc.strerror})"))
             continue

@@ -17,9 +17,11 @@ class Finding:
     fix: str  # the fix, on its own line in text output
     code: str  # the rule's code, e.g. BAP001
     rule: str  # the rule's name, e.g. jsonb-in-place-mutation
+    # (1-based line after which to insert, indentation column, statement text); None: no safe fix
+    fix_edit: tuple[int, int, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
@@ -28,6 +30,9 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
         }
+        if self.fix_edit is not None:
+            out["fix_edit"] = list(self.fix_edit)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ the check starts (as ruff does with ``[tool.ruff]``)::
     ignore = ["BAP001"]                   # codes or prefixes taken out of the selection
     json-attrs = ["Agent.agent_metadata"] # JSON columns declared outside the checked files
     exclude = ["migrations", "app/legacy/*.py"]  # globs, relative to the pyproject.toml
+    max-file-bytes = 2097152              # larger files are skipped with a warning (2 MiB)
 
 A malformed table raises LintConfigError naming the file and the key. Stdlib only.
 """
@@ -22,11 +23,11 @@ from pathlib import Path
 
 from ..errors import JsonAttrError, LintConfigError, UnknownRuleError
 from ._engine import parse_json_attrs
-from ._files import Exclude
+from ._files import MAX_FILE_BYTES, Exclude
 from .registry import check_selector
 
 PYPROJECT = "pyproject.toml"
-KEYS = ("select", "ignore", "json-attrs", "exclude")
+KEYS = ("select", "ignore", "json-attrs", "exclude", "max-file-bytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class LintConfig:
     ignore: tuple[str, ...] = ()
     json_attrs: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    max_file_bytes: int = MAX_FILE_BYTES
 
     @property
     def root(self) -> Path:
@@ -91,6 +93,17 @@ def _codes(table: Mapping[str, object], key: str, path: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _positive_int(table: Mapping[str, object], key: str, path: str) -> int:
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LintConfigError(
+            f"expected a positive integer, got {_kind(value)}.", path=path, key=key
+        )
+    if value <= 0:
+        raise LintConfigError(f"expected a positive integer, got {value}.", path=path, key=key)
+    return value
+
+
 def parse_config(table: Mapping[str, object], path: Path) -> LintConfig:
     """``[tool.bap.lint]`` of ``path`` (already parsed) as a LintConfig; LintConfigError if bad."""
     where = str(path)
@@ -119,6 +132,11 @@ def parse_config(table: Mapping[str, object], path: Path) -> LintConfig:
         ignore=_codes(table, "ignore", where) if "ignore" in table else (),
         json_attrs=json_attrs,
         exclude=_strings(table, "exclude", where) if "exclude" in table else (),
+        max_file_bytes=(
+            _positive_int(table, "max-file-bytes", where)
+            if "max-file-bytes" in table
+            else MAX_FILE_BYTES
+        ),
     )
 
 

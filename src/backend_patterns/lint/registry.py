@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from ..errors import UnknownRuleError
+from ..project import Project
 
 Severity = Literal["error", "warning", "note"]  # the SARIF levels
 ALL = "ALL"  # selects every rule, as in ruff
@@ -60,13 +61,20 @@ class Violation:
     col: int
     message: str
     fix: str
+    # (1-based line after which to insert, indentation column, statement text); None: no safe fix
+    fix_edit: tuple[int, int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What a run tells its checkers: ``json_attrs`` are ``(Model, attr)`` JSON columns."""
+    """What a run tells its checkers: ``json_attrs`` are ``(Model, attr)`` JSON columns;
+    ``project`` is the project model of the files checked (``backend_patterns.project``; None:
+    the files themselves); ``untyped_receivers`` restores BAP001's old name-only matching (a
+    receiver of unknown type counts when the attribute is a JSON column of some model)."""
 
     json_attrs: tuple[tuple[str, str], ...] = ()
+    project: Project | None = None
+    untyped_receivers: bool = False
 
 
 Checker = Callable[[Sequence[SourceFile], Settings], Iterable[Violation]]

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from .. import __version__
 from ._findings import Finding
+from ._syntax import SYNTAX_CODE, SYNTAX_RULE
 from .registry import RULES, Rule, all_rules
 
 INFORMATION_URI = "docs/rules/README.md"
@@ -23,16 +24,35 @@ class Formatter(Protocol):
         """The findings of a run of ``rules`` (default: every registered rule) as text."""
 
 
-def format_text(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> str:
-    """``path:line:col: CODE name: message`` + a ``help:`` line each, then a summary."""
-    if not findings:
+def _errors(n: int) -> str:
+    return f"{n} error{'' if n == 1 else 's'}"
+
+
+def format_text(
+    findings: Sequence[Finding],
+    rules: Sequence[Rule] | None = None,
+    *,
+    fixed: int | None = None,
+) -> str:
+    """``path:line:col: CODE name: message`` + a ``help:`` line each, then a summary.
+
+    A finding that ``bap check --fix`` can fix ends with ``[*]``, as in ruff. ``fixed`` is the
+    number fixed by this run (None: no fixing was asked for); then the findings left without a
+    safe fix end with ``(no safe fix)`` and the summary counts what was fixed.
+    """
+    if not findings and not fixed:
         return "All checks passed!\n"
-    out = [
-        f"{f.path}:{f.line}:{f.col}: {f.code} {f.rule}: {f.message}\n  help: {f.fix}\n"
-        for f in findings
-    ]
-    n = len(findings)
-    out.append(f"\nFound {n} error{'' if n == 1 else 's'}.\n")
+    out = []
+    for f in findings:
+        mark = " [*]" if f.fix_edit is not None else " (no safe fix)" if fixed is not None else ""
+        out.append(f"{f.path}:{f.line}:{f.col}: {f.code} {f.rule}: {f.message}{mark}\n")
+        out.append(f"  help: {f.fix}\n")
+    if fixed is not None:
+        total = fixed + len(findings)
+        summary = f"Found {_errors(total)} ({fixed} fixed, {len(findings)} remaining).\n"
+        out.append(f"\n{summary}" if findings else summary)
+        return "".join(out)
+    out.append(f"\nFound {_errors(len(findings))}.\n")
     return "".join(out)
 
 
@@ -59,7 +79,8 @@ def sarif_rule(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": _paragraph(sections.get("Why is this bad?", rule.summary))},
-        "helpUri": rule.help_uri,
+        # the syntax-error diagnostic is no registered rule and has no page of its own
+        "helpUri": INFORMATION_URI if rule is SYNTAX_RULE else rule.help_uri,
         "help": {
             "text": f"{what} Suppress a line with `# noqa: {rule.code}`.",
             "markdown": rule.markdown(),
@@ -74,6 +95,8 @@ def sarif(findings: Sequence[Finding], rules: Sequence[Rule] | None = None) -> d
     for code in sorted({f.code for f in findings} - {r.code for r in ran}):
         if code in RULES:  # a finding of a rule not said to have run: still describe it
             ran.append(RULES[code])
+        elif code == SYNTAX_CODE:  # not a registered rule: reported whatever was selected
+            ran.append(SYNTAX_RULE)
     index = {rule.code: i for i, rule in enumerate(ran)}
     results = []
     for f in findings:

@@ -19,15 +19,36 @@ In-place changes are:
 - the same changes made through a local alias (`d = obj.attr`, `d = obj.attr["items"]`,
   `for step in obj.attr["steps"]:`), including `d = obj.attr; d[k] = v; obj.attr = d`;
 - changes *below the top level* of a shallow copy (`d = dict(obj.attr)`, `obj.attr.copy()`,
-  `{**obj.attr}`): the nested objects are still shared with the loaded value.
+  `{**obj.attr}`, `obj.attr.copy() if obj.attr else {}`): the nested objects are still shared
+  with the loaded value (a key the copy gives a new value, `{**obj.attr, "k": {}}`, is not);
+- a helper of the project that changes its parameter in place (`add_tag(obj.attr["tags"])`),
+  and what such a helper returns.
 
-JSON columns are found in all the files checked, by attribute name: `mapped_column(JSONB)`,
-`mapped_column(JSON)`, `Column(JSONB)`, `sa.JSON`, `postgresql.JSONB(none_as_null=True)`,
-`JSON().with_variant(JSONB(), "postgresql")`, module-level aliases of those, `TypeDecorator`
-subclasses whose `impl` is one of them, `Mapped[...]` annotations mapped to JSON by
-`type_annotation_map`, and `Table(..., Column("name", JSONB))`. Columns declared outside the
-checked files can be named with `--json-attr Model.attr` (repeatable) or with
-`json-attrs = ["Model.attr"]` in the `[tool.bap.lint]` table of `pyproject.toml`.
+The receiver must be known to be an instance of an ORM model with that JSON attribute: a
+parameter or variable annotation (`Agent`, `"Agent"`, `Optional[Agent]`, `Agent | None`,
+`list[Agent]` for a loop), `Agent(...)`, `session.get(Agent, id)`, the result of a query
+(`session.scalars(select(Agent)).first()`, `.one()`, `.scalar_one()`, a loop over
+`session.scalars(...)`, `stmt = select(Agent)` then `session.execute(stmt).scalars().first()`),
+`self` in the model or in a mixin of one (inherited columns count), or any of these in an
+enclosing function. Modules, framework objects (`app.config`, `request.scope`), pydantic
+models, dataclasses and unknown objects are never receivers. (`untyped_receivers=True` in the
+Python API restores the old matching by attribute name alone.)
+
+ORM models and their JSON columns come from the whole project (the folder holding the nearest
+`pyproject.toml`, `setup.cfg` or `.git`; an index cached under `$XDG_CACHE_HOME`): classes
+inheriting, through any chain of bases and mixins, from a `DeclarativeBase`, a
+`declarative_base()`, `SQLModel` with `table=True` or `Base`, with `mapped_column(JSONB)`,
+`Column(JSON)`, `sa.JSON`, `postgresql.JSONB(none_as_null=True)`,
+`JSON().with_variant(JSONB(), "postgresql")`, `sqlalchemy_utils.JSONType`, `ARRAY(JSONB)`,
+aliases of those, `TypeDecorator`s whose `impl` is one of them, `Annotated[dict,
+mapped_column(JSONB)]` aliases used as `Mapped[Alias]`, `type_annotation_map`, and
+`@declared_attr` columns. Columns declared elsewhere can be named with `--json-attr
+Model.attr` (repeatable) or `json-attrs = ["Model.attr"]` in `[tool.bap.lint]`.
+
+A `flag_modified(obj, "attr")` may also be made by a helper of the project that calls it on
+its parameter (`repo.save_data(obj, data)`). An object not in a session — `copy(obj)`,
+`deepcopy(obj)`, after `session.expunge(obj)` or `session.close()` — is reported with a
+different fix: `flag_modified` would not save it either.
 
 ## Why is this bad?
 
@@ -40,18 +61,16 @@ equal to what SQLAlchemy remembers as loaded, because that object was changed to
 
 ## Known problems
 
-- The analysis works on one function at a time. A change made by a helper that receives
-  the value (`update_tags(agent.agent_metadata)`) is not seen.
-- Aliases of the *object* are not followed: `a = agent; a.attr[k] = v;
-  flag_modified(agent, "attr")` is reported although it is flagged.
-- Columns are matched by attribute name. When the receiver's class is known (a parameter
-  annotation, `Agent(...)`, `session.get(Agent, ...)`, `self` in a class) and that class
-  declares the name as something else (a plain field, a non-JSON column), it is not
-  reported; otherwise any attribute with the name of a JSON column counts.
+- The analysis follows one function at a time; helpers of the project are known by name
+  and by what they do to their parameters, not followed.
+- Aliases of the *object* are not followed (`a = agent`), and receivers without evidence
+  are not reported: untyped pytest fixtures (`def test_x(agent): ...`), attributes of other
+  objects (`holder.agent.attr[k] = v`), relationship targets.
 - `flag_modified` *before* the change, in the same transaction, does in fact save it; the
   rule still asks for the call after the last change, where it cannot be outrun.
 - A `MutableDict.as_mutable(...)` / `MutableList.as_mutable(...)` column is tracked at the
-  top level only, so top-level changes are not reported; nested changes still are.
+  top level only, so top-level changes are not reported; nested changes still are. A custom
+  `Mutable` subclass tracks the methods that call `self.changed()`; the others are reported.
 - Objects created in the function (`agent = Agent(...)`) are inserted with their whole
   value, so changes before their first flush or commit are not reported.
 

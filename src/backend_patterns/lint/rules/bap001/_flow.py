@@ -11,8 +11,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from ._decls import Decls
-from ._refs import Mutation, Ref, Resolver, State, Unsaved, is_new_object, merge
+from ....project import FileView
+from ._refs import (
+    Mutation,
+    Ref,
+    Resolver,
+    State,
+    Types,
+    Unsaved,
+    helper_args,
+    merge,
+    with_fresh_key,
+)
 
 MUTATORS = frozenset(
     {
@@ -44,15 +54,18 @@ class FunctionCheck(Resolver):
 
     def __init__(
         self,
-        decls: Decls,
+        view: FileView,
         cls: str | None,
         fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module,
         report: Callable[[Unsaved], None],
+        untyped: bool = False,
+        outer: Types | None = None,
     ) -> None:
-        super().__init__(decls, cls, fn)
+        super().__init__(view, cls, fn, untyped, outer)
         self.fn = fn
         self.report = report
         self.seen: set[int] = set()
+        self.current: ast.stmt | None = None
 
     def run(self) -> None:
         state = self.block(self.fn.body, State())
@@ -65,6 +78,7 @@ class FunctionCheck(Resolver):
         for stmt in stmts:
             if state is None:
                 return None
+            self.current = stmt
             state = self.stmt(stmt, state)
         return state
 
@@ -149,22 +163,29 @@ class FunctionCheck(Resolver):
             for target in targets:
                 for sub in ast.walk(target):
                     if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store):
-                        self.mutate(sub, sub.value, "item assignment", st)
+                        self.mutate(sub, sub.value, "item assignment", st, "__setitem__")
+                        self.fresh_key(sub, st)
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 if isinstance(target, ast.Subscript):
-                    self.mutate(target, target.value, "`del`", st)
+                    self.mutate(target, target.value, "`del`", st, "__delitem__")
         elif isinstance(node, ast.AugAssign):
             op = _AUG_OPS.get(type(node.op), "augmented assignment")
             if isinstance(node.target, ast.Subscript):
-                self.mutate(node.target, node.target.value, f"`{op}` on an item", st)
-            else:
-                self.mutate(node.target, node.target, f"`{op}`", st)
+                self.mutate(
+                    node.target, node.target.value, f"`{op}` on an item", st, "__setitem__"
+                )
+            elif _in_place_aug(node):
+                self.mutate(node.target, node.target, f"`{op}`", st, "__iadd__")
+            elif isinstance(node.target, ast.Name):
+                st.aliases.pop(node.target.id, None)  # `port += 1`: a new value, not a change
         self.events([node], st)
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            alias = self.ref(node.value, st) or self._shallow_copy(node.value, st)
-            fresh = is_new_object(node.value)
+            alias = self.ref(node.value, st) or self.shallow_copy(node.value, st)
+            alias = alias or self.returned_alias(node.value, st)
+            fresh = self._new_object(node.value)
+            copied = self._copied_object(node.value)
             for target in targets:
                 if isinstance(target, ast.Name):
                     if alias is not None:
@@ -175,16 +196,77 @@ class FunctionCheck(Resolver):
                         st.fresh.add(target.id)
                     else:
                         st.fresh.discard(target.id)
+                    if copied:
+                        st.detached[target.id] = (
+                            "a copy of a loaded object, never added to a session"
+                        )
+                    else:
+                        st.detached.pop(target.id, None)
+                elif (
+                    isinstance(target, ast.Attribute)
+                    and alias is None
+                    and self.json_attr(target.value, target.attr) is not None
+                ):
+                    st.assigned.add((ast.unparse(target.value), target.attr))  # a new value
 
-    def mutate(self, node: ast.AST, container: ast.expr, how: str, st: State) -> None:
+    def fresh_key(self, sub: ast.Subscript, st: State) -> None:
+        """``copy["k"] = {}`` on a shallow copy: ``copy["k"]`` is no longer shared."""
+        if (
+            isinstance(sub.value, ast.Name)
+            and isinstance(sub.slice, ast.Constant)
+            and isinstance(sub.slice.value, str)
+        ):
+            ref = st.aliases.get(sub.value.id)
+            if ref is not None and ref.shallow and not ref.nested:
+                st.aliases[sub.value.id] = with_fresh_key(ref, sub.slice.value)
+
+    def _new_object(self, value: ast.expr) -> bool:
+        """``Agent(...)``: an object not yet in the database, whose INSERT carries its value."""
+        return isinstance(value, ast.Call) and self.types.model(value.func) is not None
+
+    def _copied_object(self, value: ast.expr) -> bool:
+        """``copy(obj)`` / ``copy.deepcopy(obj)`` of a model instance."""
+        if not (isinstance(value, ast.Call) and len(value.args) == 1):
+            return False
+        name = ast.unparse(value.func).rpartition(".")[2]
+        arg = value.args[0]
+        return (
+            name in {"copy", "deepcopy"}
+            and isinstance(arg, ast.Name)
+            and (arg.id in self.types.one or arg.id in {"self"})
+            and self._class_of(arg) is not None
+        )
+
+    def returned_alias(self, value: ast.expr, st: State) -> Ref | None:
+        """``items = add_item(obj.col["items"])`` where the helper returns what it changed."""
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+            return None
+        for helper in self.view.changers.get(value.func.id, []):
+            if helper.returns:
+                arg = helper_args(value, {helper.index: helper.param}, helper.method)
+                found = arg.get(helper.index)
+                if found is not None:
+                    return self.ref(found, st)
+        return None
+
+    def mutate(self, node: ast.AST, container: ast.expr, how: str, st: State, method: str) -> None:
         ref = self.ref(container, st)
         if ref is None or (ref.shallow and not ref.nested):
             return
-        if not ref.nested and self._tracked(ref):
+        if not ref.nested and method in ref.tracked:
             return
-        if ref.recv in st.fresh:
+        if ref.recv in st.fresh or (ref.recv, ref.attr) in st.assigned:
             return
-        st.pending[id(node)] = Mutation(node, ref, how)
+        why = st.detached.get(ref.recv)
+        mutation = Mutation(node, ref, how, self.current, why)
+        if why is not None:
+            if id(node) not in self.seen:
+                self.seen.add(id(node))
+                self.report(Unsaved(mutation, "the end"))
+            return
+        st.pending[id(node)] = mutation
 
     def events(self, nodes: list[ast.AST], st: State) -> None:
         """Calls inside ``nodes``: mutator methods, ``flag_modified``, commit and flush."""
@@ -192,7 +274,27 @@ class FunctionCheck(Resolver):
         for call in calls:
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr in MUTATORS:
-                self.mutate(call, func.value, f"`.{func.attr}()`", st)
+                self.mutate(call, func.value, f"`.{func.attr}()`", st, func.attr)
+            elif isinstance(func, ast.Name) and func.id in self.view.changers:
+                for helper in self.view.changers[func.id]:
+                    arg = helper_args(call, {helper.index: helper.param}, helper.method)
+                    found = arg.get(helper.index)
+                    if found is not None:
+                        self.mutate(call, found, f"`{func.id}()`", st, "")
+        for call in calls:
+            func = call.func
+            name = func.attr if isinstance(func, ast.Attribute) else ""
+            owner = ast.unparse(func.value).lower() if isinstance(func, ast.Attribute) else ""
+            if name in {"expunge", "close"} and "session" in owner:
+                line = call.lineno
+                if name == "expunge" and call.args and isinstance(call.args[0], ast.Name):
+                    st.detached[call.args[0].id] = f"expunged from its session on line {line}"
+                elif name == "close":
+                    for obj in self.types.one:
+                        st.detached.setdefault(obj, f"detached: its session closed on line {line}")
+            elif name in {"add", "merge"} and call.args and isinstance(call.args[0], ast.Name):
+                st.detached.pop(call.args[0].id, None)
+            self.flagged_by_helper(call, st)
         for call in calls:
             func = call.func
             name = (
@@ -214,6 +316,19 @@ class FunctionCheck(Resolver):
             elif isinstance(func, ast.Attribute) and func.attr == "rollback":
                 st.pending.clear()
 
+    def flagged_by_helper(self, call: ast.Call, st: State) -> None:
+        """``repo.update_data(obj, obj.data)`` where ``update_data`` calls ``flag_modified``."""
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        for helper in self.view.flaggers.get(name, []):
+            arg = helper_args(call, {helper.index: helper.param}, helper.method).get(helper.index)
+            if arg is None:
+                continue
+            recv = ast.unparse(arg)
+            for k, m in list(st.pending.items()):
+                if m.ref.recv == recv and (helper.attr is None or m.ref.attr == helper.attr):
+                    del st.pending[k]
+
     def end(self, st: State, where: str, flush: bool = False) -> None:
         for key, mutation in st.pending.items():
             if key not in self.seen:
@@ -222,6 +337,17 @@ class FunctionCheck(Resolver):
         st.pending.clear()
         if flush:
             st.fresh.clear()
+            st.assigned.clear()
+
+
+def _in_place_aug(node: ast.AugAssign) -> bool:
+    """``items += [x]`` / ``d |= {...}`` on a name changes a list or dict in place; ``n += 1``
+    makes a new value. Without a literal on the right, the kind of value is unknown."""
+    if isinstance(node.target, ast.Attribute):  # a JSON column holds a dict or a list
+        return isinstance(node.op, ast.Add | ast.BitOr)
+    return isinstance(node.op, ast.Add | ast.BitOr) and isinstance(
+        node.value, ast.List | ast.ListComp | ast.Dict | ast.DictComp | ast.Set | ast.Tuple
+    )
 
 
 _AUG_OPS: dict[type[ast.operator], str] = {
@@ -233,22 +359,27 @@ _AUG_OPS: dict[type[ast.operator], str] = {
 }
 
 
-def check_module(tree: ast.Module, decls: Decls, report: Callable[[Unsaved], None]) -> None:
-    """Run the check on the module's top level and on every function, method and nested one."""
-    FunctionCheck(decls, None, tree, report).run()
+def check_module(
+    tree: ast.Module, view: FileView, report: Callable[[Unsaved], None], untyped: bool = False
+) -> None:
+    """Run the check on the module's top level and on every function, method and nested one
+    (a nested function knows the parameters and variables of the functions around it)."""
+    top = FunctionCheck(view, None, tree, report, untyped)
+    top.run()
 
-    def visit(body: list[ast.stmt], cls: str | None) -> None:
+    def visit(body: list[ast.stmt], cls: str | None, outer: Types | None) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
-                visit(node.body, node.name)
+                visit(node.body, node.name, outer)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                FunctionCheck(decls, cls, node, report).run()
-                visit(node.body, cls)
+                check = FunctionCheck(view, cls, node, report, untyped, outer)
+                check.run()
+                visit(node.body, cls, check.types)
             else:
                 for child in ast.iter_child_nodes(node):
                     if isinstance(child, ast.stmt):
-                        visit([child], cls)
+                        visit([child], cls, outer)
                     elif isinstance(child, ast.ExceptHandler | ast.match_case):
-                        visit(child.body, cls)
+                        visit(child.body, cls, outer)
 
-    visit(tree.body, None)
+    visit(tree.body, None, None)

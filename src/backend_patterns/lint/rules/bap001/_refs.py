@@ -1,15 +1,40 @@
 """BAP001, part 2: which expressions stand for a JSON column's value, and the state a
-function's walk carries (pending changes, aliases, objects not yet flushed). Stdlib only.
+function's walk carries (pending changes, aliases, objects not yet flushed or no longer in a
+session). A receiver counts only with evidence that it is an instance of an ORM model with that
+JSON attribute (an annotation, a query's result, a constructor call, ``self`` in the model), as
+the project model (``backend_patterns.project``) resolves its names. Stdlib only.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from ._decls import Decls
+from ....project import FileView, ModelInfo
 
 _NESTED_GETTERS = frozenset({"get", "setdefault"})
+_ONE = frozenset(
+    {
+        "first",
+        "one",
+        "one_or_none",
+        "scalar_one",
+        "scalar_one_or_none",
+        "scalar",
+        "get",
+        "get_or_404",
+        "first_or_404",
+        "one_or_404",
+        "merge",
+        "refresh",
+    }
+)
+_MANY = frozenset({"all", "scalars", "fetchall"})
+_SOURCES = frozenset({"select", "query", "get", "get_or_404", "scalars", "scalar"})
+_CONTAINERS = frozenset(
+    {"list", "List", "Sequence", "Iterable", "set", "Set", "tuple", "Iterator"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +45,8 @@ class Ref:
     attr: str
     nested: bool  # inside the column's value, not the value itself
     shallow: bool = False  # a shallow copy: only changes below the top level reach the column
+    tracked: frozenset[str] = frozenset()  # the methods a Mutable type tracks at the top level
+    fresh_keys: frozenset[str] = frozenset()  # keys of a shallow copy given new values
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +54,8 @@ class Mutation:
     node: ast.AST
     ref: Ref
     how: str
+    stmt: ast.stmt | None = None
+    detached: str | None = None  # why the object is not in a session (copied, expunged, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +71,17 @@ class State:
     pending: dict[int, Mutation] = field(default_factory=dict)
     aliases: dict[str, Ref] = field(default_factory=dict)
     fresh: set[str] = field(default_factory=set)  # objects built here, not yet flushed
+    assigned: set[tuple[str, str]] = field(default_factory=set)  # recv.attr = new value
+    detached: dict[str, str] = field(default_factory=dict)  # recv -> why
 
     def copy(self) -> State:
-        return State(dict(self.pending), dict(self.aliases), set(self.fresh))
+        return State(
+            dict(self.pending),
+            dict(self.aliases),
+            set(self.fresh),
+            set(self.assigned),
+            dict(self.detached),
+        )
 
 
 def merge(*states: State | None) -> State | None:
@@ -55,64 +92,208 @@ def merge(*states: State | None) -> State | None:
     for other in live[1:]:
         out.pending.update(other.pending)
         out.aliases.update(other.aliases)
-        out.fresh |= other.fresh
+        out.fresh &= other.fresh
+        out.assigned &= other.assigned
+        out.detached.update(other.detached)
     return out
 
 
-def _type_name(node: ast.expr | None) -> str | None:
+def _strip(node: ast.expr | None) -> ast.expr | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value.strip("'\" ").split("|")[0].strip() or None
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        parts = [node.left, node.right]
+        kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+        return _strip(kept[0]) if len(kept) == 1 else None
+    if isinstance(node, ast.Subscript) and _dotted(node.value) in {"Optional", "typing.Optional"}:
+        return _strip(node.slice)
+    return node
+
+
+def _dotted(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _type_name(node.left)
-    if isinstance(node, ast.Subscript) and _type_name(node.value) == "Optional":
-        return _type_name(node.slice)
+        head = _dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
     return None
 
 
-def _constructed(value: ast.expr) -> str | None:
-    """``Agent`` for ``Agent(...)``, ``session.get(Agent, id)`` or ``await session.get(...)``."""
-    if isinstance(value, ast.Await):
-        value = value.value
-    if not isinstance(value, ast.Call):
+class Types:
+    """The ORM classes the names of one function stand for: ``one[name]`` an instance,
+    ``many[name]`` a collection of instances."""
+
+    def __init__(self, view: FileView, outer: Types | None = None) -> None:
+        self.view = view
+        self.one: dict[str, ModelInfo] = dict(outer.one) if outer else {}
+        self.many: dict[str, ModelInfo] = dict(outer.many) if outer else {}
+        self.queries: dict[str, ModelInfo] = dict(outer.queries) if outer else {}
+
+    def model(self, node: ast.expr | None) -> ModelInfo | None:
+        name = _dotted(node)
+        if name is None:
+            return None
+        info = self.view.classes.get(name) or self.view.classes.get(name.rpartition(".")[2])
+        if info is not None and (info.orm or info.orm_mixin):
+            return info
         return None
-    func = value.func
-    if isinstance(func, ast.Attribute) and func.attr == "get" and value.args:
-        return _type_name(value.args[0])
-    name = _type_name(func)
-    return name if name and name[:1].isupper() else None
+
+    def related(self, node: ast.Attribute) -> ModelInfo | None:
+        base = node.value
+        info = self.one.get(base.id) if isinstance(base, ast.Name) else None
+        if isinstance(base, ast.Attribute):
+            info = self.related(base)
+        if info is None or node.attr not in info.rel_targets:
+            return None
+        target = self.view.models.get(info.rel_targets[node.attr])
+        return target if target is not None and target.orm else None
+
+    def annotation(self, node: ast.expr | None) -> tuple[ModelInfo | None, ModelInfo | None]:
+        """(one, many) for an annotation: ``M``, ``"M"``, ``M | None``, ``list[M]``."""
+        node = _strip(node)
+        if isinstance(node, ast.Subscript):
+            head = (_dotted(node.value) or "").rpartition(".")[2]
+            if head in _CONTAINERS:
+                inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                return None, self.model(_strip(inner))
+            return None, None
+        return self.model(node), None
+
+    def source(self, node: ast.expr) -> tuple[ModelInfo | None, ModelInfo | None]:
+        """(one, many) for a value: ``M(...)``, ``session.get(M, id)``, a query's result."""
+        if isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Name):
+            return self.one.get(node.id), self.many.get(node.id)
+        if isinstance(node, ast.Attribute):  # `holder.owner`: a relationship to one model
+            return self.related(node), None
+        if not isinstance(node, ast.Call):
+            return None, None
+        func = node.func
+        model = self.model(func)
+        if model is not None:
+            return model, None
+        if (
+            (_dotted(func) or "").rpartition(".")[2] in {"copy", "deepcopy"}
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)
+        ):
+            return self.one.get(node.args[0].id), None
+        if not isinstance(func, ast.Attribute) and not isinstance(func, ast.Name):
+            return None, None
+        name = func.attr if isinstance(func, ast.Attribute) else func.id
+        if name in {"get", "get_or_404", "merge", "refresh"} and node.args:
+            found = self.model(node.args[0])
+            if found is not None:
+                return found, None
+            if name in {"merge", "refresh"}:
+                return self.source(node.args[0])
+        model = self._queried(node)
+        if model is None:
+            return None, None
+        if name in _ONE:
+            return model, None
+        if name in _MANY:
+            return None, model
+        return None, None
+
+    def _queried(self, node: ast.expr) -> ModelInfo | None:
+        """The model a query chain selects: ``select(M)``, ``session.query(M)``, ``M.query``."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                name = _dotted(sub.func) or ""
+                short = name.rpartition(".")[2]
+                if short in _SOURCES and sub.args and (len(sub.args) == 1 or short == "get"):
+                    found = self.model(sub.args[0])
+                    if found is not None:
+                        return found
+            elif isinstance(sub, ast.Attribute) and sub.attr == "query":
+                found = self.model(sub.value)
+                if found is not None:
+                    return found
+            elif isinstance(sub, ast.Name) and sub.id in self.queries:
+                return self.queries[sub.id]  # `stmt = select(M)`, `res = session.execute(stmt)`
+        return None
+
+    def iterated(self, node: ast.expr) -> ModelInfo | None:
+        """The model of each item of ``for x in node``: a list of instances, ``scalars(...)``,
+        a legacy ``query(M)``; never the rows of ``execute(...)``."""
+        one, many = self.source(node)
+        if many is not None:
+            return many
+        if one is not None:
+            return None
+        model = self._queried(node)
+        names = {
+            (_dotted(n.func) or "").rpartition(".")[2]
+            for n in ast.walk(node)
+            if isinstance(n, ast.Call)
+        }
+        if model is not None and ("execute" not in names or "scalars" in names):
+            return model
+        return None
+
+    def bind(self, target: ast.expr, one: ModelInfo | None, many: ModelInfo | None) -> None:
+        if not isinstance(target, ast.Name):
+            return
+        self.one.pop(target.id, None)
+        self.many.pop(target.id, None)
+        if one is not None:
+            self.one[target.id] = one
+        if many is not None:
+            self.many[target.id] = many
 
 
-def is_new_object(value: ast.expr) -> bool:
-    """``Agent(...)``: an object not yet in the database, whose INSERT carries its value."""
-    if not isinstance(value, ast.Call) or (
-        isinstance(value.func, ast.Attribute) and value.func.attr == "get"
-    ):
-        return False
-    name = _type_name(value.func)
-    return bool(name and name[:1].isupper())
-
-
-def var_types(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module) -> dict[str, str]:
-    types: dict[str, str] = {}
+def collect_types(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, view: FileView, outer: Types | None
+) -> Types:
+    """Parameters' annotations, then assignments and loops in source order (first wins)."""
+    types = Types(view, outer)
     if not isinstance(fn, ast.Module):
         a = fn.args
         for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
-            name = _type_name(arg.annotation)
-            if name:
-                types[arg.arg] = name
-    for node in ast.walk(fn):
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            name = _constructed(node.value)
-            if name:
-                types.setdefault(node.targets[0].id, name)
+            one, many = types.annotation(arg.annotation)
+            types.bind(ast.Name(arg.arg), one, many)
+    seen: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                one, many = types.annotation(node.annotation)
+                if one is None and many is None and node.value is not None:
+                    one, many = types.source(node.value)
+                if node.target.id not in seen:
+                    types.bind(node.target, one, many)
+                seen.add(node.target.id)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and target.id not in seen:
+                    one, many = types.source(node.value)
+                    if one is not None or many is not None:
+                        types.bind(target, one, many)
+                        seen.add(target.id)
+                    else:
+                        query = types._queried(node.value)
+                        if query is not None:
+                            types.queries[target.id] = query
+            elif isinstance(node, ast.For | ast.AsyncFor) and isinstance(node.target, ast.Name):
+                item = types.iterated(node.iter)
+                if item is not None and node.target.id not in seen:
+                    types.bind(node.target, item, None)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                pass
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    visit([child])
+                elif isinstance(child, ast.ExceptHandler | ast.match_case):
+                    visit(child.body)
+
+    visit(fn.body)
     return types
 
 
@@ -121,44 +302,67 @@ class Resolver:
 
     def __init__(
         self,
-        decls: Decls,
+        view: FileView,
         cls: str | None,
         fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module,
+        untyped: bool = False,
+        outer: Types | None = None,
     ) -> None:
-        self.decls = decls
+        self.view = view
         self.cls = cls
-        self.types = var_types(fn)
+        self.untyped = untyped
+        self.types = collect_types(fn, view, outer)
 
-    def _class_of(self, recv: ast.expr) -> str | None:
+    def _class_of(self, recv: ast.expr) -> ModelInfo | None:
         if isinstance(recv, ast.Name):
-            if recv.id == "self":
-                return self.cls
-            return self.types.get(recv.id)
+            if recv.id in {"self", "cls"} and self.cls is not None:
+                return self.view.classes.get(self.cls)
+            return self.types.one.get(recv.id)
+        if isinstance(recv, ast.Attribute):
+            owner = self._class_of(recv.value)
+            if owner is not None and recv.attr in owner.rel_targets:
+                target = self.view.models.get(owner.rel_targets[recv.attr])
+                return target if target is not None and target.orm else None
         return None
 
-    def _is_json(self, recv: ast.expr, attr: str) -> bool:
-        if attr not in self.decls.json:
-            return False
-        info = self.decls.classes.get(self._class_of(recv) or "")
-        if info is not None:
-            if attr in info.json:
-                return True
-            if attr in info.other:
-                return False
-        return True
-
-    def _tracked(self, ref: Ref) -> bool:
-        """A ``MutableDict``/``MutableList`` column sees changes at its top level."""
-        return self.decls.top_level_tracked(ref.attr)
+    def json_attr(self, recv: ast.expr, attr: str) -> frozenset[str] | None:
+        """What ``recv.attr`` tracks at the top level when it is a JSON column; else None."""
+        info = self._class_of(recv)
+        if info is not None and (info.orm or info.orm_mixin) and attr in info.json:
+            return frozenset(info.json[attr])
+        if not self.untyped or attr not in self.view.json_attrs:
+            return None
+        if info is not None and attr not in info.json:
+            return None
+        if (
+            isinstance(recv, ast.Name)
+            and recv.id in {"self", "cls"}
+            and self.cls is not None
+            and self.cls in self.view.classes
+            and attr not in self.view.classes[self.cls].json
+        ):
+            return None
+        return frozenset()
 
     def ref(self, node: ast.expr, state: State) -> Ref | None:
         if isinstance(node, ast.Attribute):
-            if self._is_json(node.value, node.attr):
-                return Ref(ast.unparse(node.value), node.attr, nested=False)
+            tracked = self.json_attr(node.value, node.attr)
+            if tracked is not None:
+                return Ref(ast.unparse(node.value), node.attr, nested=False, tracked=tracked)
             return None
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
             inner = self.ref(node.value, state)
-            return None if inner is None else Ref(inner.recv, inner.attr, nested=True)
+            if inner is None:
+                return None
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            if (
+                inner.shallow
+                and not inner.nested
+                and isinstance(key, str)
+                and key in inner.fresh_keys
+            ):
+                return None  # a value put in the copy, not shared with the column
+            return Ref(inner.recv, inner.attr, nested=True)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -168,11 +372,20 @@ class Resolver:
             return None if inner is None else Ref(inner.recv, inner.attr, nested=True)
         if isinstance(node, ast.Name):
             return state.aliases.get(node.id)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and node.values:
+            return self.ref(node.values[0], state)  # `obj.col or {}`
+        if isinstance(node, ast.IfExp):
+            return self.ref(node.body, state) or self.ref(node.orelse, state)
         return None
 
-    def _shallow_copy(self, node: ast.expr, state: State) -> Ref | None:
+    def shallow_copy(self, node: ast.expr, state: State) -> Ref | None:
         """``dict(x.attr)``, ``x.attr.copy()``, ``copy.copy(x.attr)``, ``{**x.attr, ...}``."""
+        if isinstance(node, ast.IfExp):
+            return self.shallow_copy(node.body, state) or self.shallow_copy(node.orelse, state)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and node.values:
+            return self.shallow_copy(node.values[0], state)
         source: ast.expr | None = None
+        fresh: set[str] = set()
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in {"dict", "list"} and node.args:
@@ -180,13 +393,36 @@ class Resolver:
             elif isinstance(func, ast.Attribute) and func.attr == "copy":
                 source = node.args[0] if node.args else func.value
         elif isinstance(node, ast.Dict):
-            source = next(
-                (
-                    v
-                    for k, v in zip(node.keys, node.values, strict=True)
-                    if k is None and self.ref(v, state)
-                ),
-                None,
-            )
+            for k, v in zip(node.keys, node.values, strict=True):
+                if k is None and source is None and self.ref(v, state):
+                    source = v
+                elif source is not None and isinstance(k, ast.Constant):
+                    fresh.add(str(k.value))
         inner = None if source is None else self.ref(source, state)
-        return None if inner is None else Ref(inner.recv, inner.attr, False, shallow=True)
+        if inner is None:
+            return None
+        return Ref(inner.recv, inner.attr, False, shallow=True, fresh_keys=frozenset(fresh))
+
+
+def with_fresh_key(ref: Ref, key: str) -> Ref:
+    return replace(ref, fresh_keys=ref.fresh_keys | {key})
+
+
+def helper_args(
+    call: ast.Call, params: Mapping[int, str], method: bool
+) -> dict[int, ast.expr | None]:
+    """The argument a call passes for each parameter index of ``params``."""
+    shift = 1 if method and isinstance(call.func, ast.Attribute) else 0
+    out: dict[int, ast.expr | None] = {}
+    for index, param in params.items():
+        pos = index - shift
+        arg: ast.expr | None = None
+        if 0 <= pos < len(call.args) and not any(
+            isinstance(a, ast.Starred) for a in call.args[: pos + 1]
+        ):
+            arg = call.args[pos]
+        for k in call.keywords:
+            if k.arg == param:
+                arg = k.value
+        out[index] = arg
+    return out
