@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from backend_patterns.install._commands import hook_command
 from backend_patterns.pack import SKILL_SUBDIR, load_pack
 
 BIN = Path(sys.executable).parent
@@ -92,7 +93,7 @@ def test_install_merges_keeps_and_is_idempotent(project: Path) -> None:
     done = bap("install", "claude", "--project", str(project), "--mcp", cwd=project)
     assert done.returncode == 0, done.stderr
     # It prints the equivalent CLI registration and a Cursor snippet.
-    assert f"claude mcp add --scope project backend-api-patterns -- {PYTHON} -m " in done.stdout
+    assert "claude mcp add --scope project backend-api-patterns -- bap mcp" in done.stdout
     assert '"backend-api-patterns": {' in done.stdout
 
     settings = json.loads((project / ".claude" / "settings.json").read_text())
@@ -106,7 +107,7 @@ def test_install_merges_keeps_and_is_idempotent(project: Path) -> None:
         "hooks": [
             {
                 "type": "command",
-                "command": f"{shlex.quote(PYTHON)} -m backend_patterns hook prompt",
+                "command": hook_command("prompt"),
             }
         ]
     }
@@ -116,21 +117,19 @@ def test_install_merges_keeps_and_is_idempotent(project: Path) -> None:
             "hooks": [
                 {
                     "type": "command",
-                    "command": f"{shlex.quote(PYTHON)} -m backend_patterns hook pre-tool",
+                    "command": hook_command("pre-tool"),
                 }
             ],
         }
     ]
     assert hooks["PostToolUse"][1]["matcher"] == "Write|Edit|MultiEdit"
-    assert hooks["PostToolUse"][1]["hooks"][0]["command"].endswith(" hook post-tool")
-    assert Path(PYTHON).is_absolute()
+    assert hooks["PostToolUse"][1]["hooks"][0]["command"] == hook_command("post-tool")
+    # Nothing machine-specific in files meant to be committed: bap from PATH.
+    assert PYTHON not in (project / ".claude" / "settings.json").read_text()
 
     servers = json.loads((project / ".mcp.json").read_text())["mcpServers"]
     assert servers["db"] == {"command": "db-mcp", "args": []}
-    assert servers["backend-api-patterns"] == {
-        "command": PYTHON,
-        "args": ["-m", "backend_patterns", "mcp"],
-    }
+    assert servers["backend-api-patterns"] == {"command": "bap", "args": ["mcp"]}
 
     # A backup of each file it changed, holding what was there before.
     assert (project / ".claude" / "settings.json.bak").read_text() == USER_SETTINGS
@@ -232,11 +231,7 @@ def test_user_install_writes_under_home(tmp_path: Path) -> None:
     assert not (home / ".claude" / "settings.json").exists()
 
 
-def test_the_installed_hook_command_runs(project: Path) -> None:
-    """The command written into settings.json works as Claude Code runs it: via a shell."""
-    assert bap("install", "claude", cwd=project).returncode == 0
-    settings = json.loads((project / ".claude" / "settings.json").read_text())
-    command = settings["hooks"]["UserPromptSubmit"][1]["hooks"][0]["command"]
+def _run_hook(command: str, project: Path, path: str) -> subprocess.CompletedProcess[str]:
     payload = {
         "session_id": "s",
         "transcript_path": "/dev/null",
@@ -245,10 +240,9 @@ def test_the_installed_hook_command_runs(project: Path) -> None:
         "prompt": "Add a WebSocket endpoint that broadcasts chat messages",
     }
     env = {k: v for k, v in os.environ.items() if k not in {"PATH", "VIRTUAL_ENV"}}
-    env["PATH"] = "/usr/bin:/bin"  # no venv on PATH: the absolute interpreter must suffice
-    done = subprocess.run(
-        command,
-        shell=True,
+    env["PATH"] = path
+    return subprocess.run(
+        ["/bin/sh", "-c", command],  # as Claude Code runs it: through a shell
         input=json.dumps(payload),
         capture_output=True,
         text=True,
@@ -257,10 +251,48 @@ def test_the_installed_hook_command_runs(project: Path) -> None:
         timeout=60,
         check=False,
     )
+
+
+def test_the_installed_hook_command_runs_bap_from_path(project: Path) -> None:
+    assert bap("install", "claude", cwd=project).returncode == 0
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    command = settings["hooks"]["UserPromptSubmit"][1]["hooks"][0]["command"]
+    done = _run_hook(command, project, f"{BIN}:/usr/bin:/bin")
     assert done.returncode == 0, done.stderr
     context = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
     assert "websocket_handler" in context
     assert ".claude/skills/backend-api-patterns/patterns/websocket_handler" in context
+    assert "Render: bap render websocket_handler" in context  # runs where the hook ran
+
+
+def test_the_hook_fails_open_with_one_line_when_bap_is_missing(project: Path) -> None:
+    assert bap("install", "claude", cwd=project).returncode == 0
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    for event in ("UserPromptSubmit", "PreToolUse", "PostToolUse"):
+        command = settings["hooks"][event][-1]["hooks"][0]["command"]
+        done = _run_hook(command, project, "/usr/bin:/bin")  # no bap on PATH
+        assert done.returncode == 0
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            "backend-api-patterns: bap not found; install it with: uv tool install "
+            "backend-api-patterns (or: pipx install backend-api-patterns)"
+        ]
+
+
+def test_local_install_uses_this_interpreter_in_settings_local(project: Path) -> None:
+    before = (project / ".claude" / "settings.json").read_bytes()
+    done = bap("install", "claude", "--local", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / ".claude" / "settings.json").read_bytes() == before  # untouched
+    local = json.loads((project / ".claude" / "settings.local.json").read_text())
+    command = local["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"]
+    assert command == f"{shlex.quote(PYTHON)} -m backend_patterns hook prompt"
+    ran = _run_hook(command, project, "/usr/bin:/bin")  # no venv on PATH: the path suffices
+    assert ran.returncode == 0, ran.stderr
+    assert "websocket_handler" in ran.stdout
+    assert bap("uninstall", "claude", cwd=project).returncode == 0
+    assert not (project / ".claude" / "settings.local.json").exists()
+    assert (project / ".claude" / "settings.json").read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -272,14 +304,14 @@ def test_bad_arguments(tmp_path: Path, args: list[str]) -> None:
     assert done.stderr.startswith("Error: ")
     assert len(done.stderr.splitlines()) == 1
     if "cursr" in args:
-        assert "choose from: claude" in done.stderr
+        assert "choose from: claude, codex, cursor" in done.stderr
 
 
 def test_deny_mode_survives_reinstall_and_uninstalls_cleanly(project: Path) -> None:
     assert bap("install", "claude", "--deny", cwd=project).returncode == 0
     settings_path = project / ".claude" / "settings.json"
     pre = json.loads(settings_path.read_text())["hooks"]["PreToolUse"]
-    assert pre[0]["hooks"][0]["command"].endswith("-m backend_patterns hook pre-tool --deny")
+    assert pre[0]["hooks"][0]["command"] == hook_command("pre-tool", deny=True)
     first = settings_path.read_bytes()
     assert bap("install", "claude", cwd=project).returncode == 0  # keeps --deny
     assert settings_path.read_bytes() == first

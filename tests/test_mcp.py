@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
 from conftest import copy_pack
 from jsonb_snippet import BUGGY, MODEL, MUTATION_LINE
@@ -161,7 +163,8 @@ async def test_list_patterns_lists_the_pack(mode: str) -> None:
     assert set(got) == set(pack.patterns)
     for name, spec in pack.patterns.items():
         assert got[name]["description"] == spec.description
-        assert [p["name"] for p in got[name]["params"]] == [p.name for p in spec.params]
+        # summaries only (the issue: list_patterns was 22 KB); the details are in the resource
+        assert got[name]["params"] == [p.name for p in spec.params]
         assert got[name]["resource"] == f"pattern://{name}"
 
 
@@ -188,14 +191,25 @@ async def test_resources_serve_templates_and_the_skill(mode: str) -> None:
         templates = (await client.list_resource_templates()).resource_templates
         listed = (await client.list_resources()).resources
         doc = (await client.read_resource("pattern://websocket_handler")).contents[0]
+        sources = {
+            f.template: (
+                await client.read_resource(f"pattern://websocket_handler/{f.template}")
+            ).contents[0]
+            for f in spec.files
+        }
         skill = (await client.read_resource("skill://SKILL.md")).contents[0]
         with pytest.raises(MCPError, match=r"unknown pattern 'websocket_handlr'.*Did you mean"):
             await client.read_resource("pattern://websocket_handlr")
-    assert [t.uri_template for t in templates] == ["pattern://{name}"]
+    # each template is its own resource (the issue: one pattern:// resource was 32 KB)
+    assert [t.uri_template for t in templates] == [
+        "pattern://{name}",
+        "pattern://{name}/{+template}",
+    ]
     assert [str(r.uri) for r in listed] == ["skill://SKILL.md"]
     assert doc.mime_type == "text/markdown"
     for f in spec.files:
-        assert (spec.directory / f.template).read_text().rstrip("\n") in doc.text
+        assert f"pattern://websocket_handler/{f.template}" in doc.text
+        assert sources[f.template].text == (spec.directory / f.template).read_text()
     for p in spec.params:
         assert f"`{p.name}`" in doc.text
     assert skill.text == pack.skill_path.read_text()
@@ -306,3 +320,111 @@ async def test_a_skill_file_gone_missing_is_reported_with_the_os_error(tmp_path:
             await client.read_resource("skill://SKILL.md")
     assert missing.value.error.message.startswith("internal error: FileNotFoundError: ")
     assert str(pack.skill_path) in missing.value.error.message
+
+
+# ---- hostile input: lone surrogates, unknown arguments, sizes, slow calls ---------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_lone_surrogate_is_a_tool_error(mode: str) -> None:
+    async with connect(mode) as client:
+        task = await client.call_tool("suggest_patterns", {"task": "websocket \ud800 chat"})
+        params = await client.call_tool(
+            "render_pattern", {"pattern": "crud_endpoint", "params": {"resource": "a\udfffb"}}
+        )
+        after = await client.call_tool("suggest_patterns", {"task": TASK})
+    assert task.is_error
+    assert "'task' is not valid Unicode text" in text_of(task)
+    assert params.is_error
+    assert "'params.resource' is not valid Unicode text" in text_of(params)
+    assert not after.is_error  # the connection is still fine
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_unknown_argument_is_refused(mode: str) -> None:
+    async with connect(mode) as client:
+        result = await client.call_tool("suggest_patterns", {"task": TASK, "topp": 1})
+    assert result.is_error
+    assert text_of(result) == (
+        "suggest_patterns does not take the argument 'topp'; "
+        "it takes 'task', 'code', 'path', 'top'."
+    )
+
+
+async def test_list_patterns_and_each_resource_are_small() -> None:
+    pack = load_pack()
+    async with connect("auto") as client:
+        listed = await client.call_tool("list_patterns", {})
+        sizes = {}
+        for spec in pack.patterns.values():
+            uris = [f"pattern://{spec.name}"]
+            uris += [f"pattern://{spec.name}/{f.template}" for f in spec.files]
+            for uri in uris:
+                text = (await client.read_resource(uri)).contents[0].text
+                sizes[uri] = len(text.encode("utf-8"))
+        with pytest.raises(MCPError, match=r"has no template 'nope\.j2'"):
+            await client.read_resource("pattern://crud_endpoint/nope.j2")
+        with pytest.raises(MCPError):
+            await client.read_resource("pattern://crud_endpoint/../../SKILL.md")
+    assert len(text_of(listed).encode("utf-8")) < 2 * 1024
+    assert max(sizes.values()) < 16 * 1024, sizes
+
+
+def _slow(seconds: float, real: Any) -> Any:
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    return slow
+
+
+async def test_a_slow_call_does_not_hold_up_a_fast_one(monkeypatch: Any) -> None:
+    import backend_patterns.match as match
+
+    monkeypatch.setattr(match, "suggest", _slow(1.5, match.suggest))
+    done: list[str] = []
+    async with connect("auto") as client:
+
+        async def slow() -> None:
+            await client.call_tool("suggest_patterns", {"task": TASK})
+            done.append("slow")
+
+        async def fast() -> None:
+            await anyio.sleep(0.2)
+            result = await client.call_tool("list_patterns", {})
+            assert not result.is_error
+            done.append("fast")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(slow)
+            tg.start_soon(fast)
+    assert done == ["fast", "slow"]
+
+
+async def test_a_call_past_the_deadline_is_a_tool_error(monkeypatch: Any) -> None:
+    import backend_patterns.match as match
+
+    monkeypatch.setattr(match, "suggest", _slow(3, match.suggest))
+    async with Client(build_server(load_pack(), tool_timeout=0.5)) as client:
+        started = time.monotonic()
+        result = await client.call_tool("suggest_patterns", {"task": TASK})
+        took = time.monotonic() - started
+        fine = await client.call_tool("list_patterns", {})
+    assert result.is_error
+    assert "did not finish within 0.5 seconds" in text_of(result)
+    assert took < 2.5
+    assert not fine.is_error
+
+
+async def test_a_cancelled_call_leaves_the_server_answering(monkeypatch: Any) -> None:
+    import backend_patterns.match as match
+
+    monkeypatch.setattr(match, "suggest", _slow(3, match.suggest))
+    async with connect("auto") as client:
+        started = time.monotonic()
+        with anyio.move_on_after(0.3):  # the client cancels: notifications/cancelled
+            await client.call_tool("suggest_patterns", {"task": TASK})
+        fine = await client.call_tool("list_patterns", {})
+        took = time.monotonic() - started
+    assert not fine.is_error
+    assert took < 2.5

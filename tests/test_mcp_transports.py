@@ -150,3 +150,37 @@ def test_bad_http_address_is_a_usage_error(value: str) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("Error: --http takes [HOST:]PORT")
+
+
+def test_malformed_lines_and_lone_surrogates_are_answered_over_stdio(tmp_path: Path) -> None:
+    init = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    }
+    call = {"name": "suggest_patterns", "arguments": {"task": "websocket \ud800 chat"}}
+    lines = [
+        _request(1, "initialize", init),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        "this is not JSON at all",
+        json.dumps({"id": 8, "hello": "not JSON-RPC"}),
+        _request(2, "tools/call", call),  # json.dumps writes the surrogate as \ud800
+    ]
+    done = subprocess.run(
+        ["timeout", "60", BAP, "mcp"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(),
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    by_id = {r.get("id"): r for r in replies if r.get("id") is not None}
+    errors = [r["error"]["code"] for r in replies if "error" in r]
+    assert -32700 in errors
+    assert by_id[8]["error"]["code"] == -32600
+    assert by_id[2]["result"]["isError"] is True
+    assert "lone surrogate" in by_id[2]["result"]["content"][0]["text"]

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("backend_patterns.cli._catalog", "check a pack for errors"),
     "eval": ("backend_patterns.cli._eval", "score the triggers on labelled cases"),
+    "tune": ("backend_patterns.cli._tune", "fit the trigger weights and threshold on cases"),
     "hook": (
         "backend_patterns.hooks._command",
         "Claude Code hook adapters (prompt, pre-tool, post-tool)",
@@ -51,8 +52,10 @@ def _usage() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one ``bap`` command; only this level prints errors and chooses exit codes."""
+    from ._console import adopt_closed_std_streams, output_failed
     from .errors import BapError, did_you_mean
 
+    adopt_closed_std_streams()  # `<&-` / `>&-`: an Error: line on use, not a traceback
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in {"-h", "--help"}:
         print(_usage())
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     module = import_module(module_name)
     try:
         code: int = module.run(command, args[1:], help_)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not after we return
     except BapError as exc:
         from ._console import error_line
 
@@ -81,10 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Error: interrupted.\n")
         return 130
-    except BrokenPipeError:
-        return 0
+    except OSError as exc:  # stdout full or failing (exit 2), a closed pipe (exit 0), ...
+        return output_failed(command, exc)
     return code
 
 
 def entry() -> None:
-    raise SystemExit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except OSError as exc:  # `bap --help > /dev/full`, `bap --version | head -0`
+        from ._console import output_failed
+
+        code = output_failed("", exc)
+    raise SystemExit(code)

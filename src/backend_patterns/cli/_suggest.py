@@ -6,6 +6,7 @@ This is the hot path: a hook runs it on every prompt. It imports nothing heavy.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from typing import Any
@@ -112,13 +113,13 @@ def _run(args: Any) -> int:
     from ..match import suggest
     from ..pack import load_pack
 
+    if args.top < 1:
+        raise UsageError("--top must be at least 1.")
     pack = load_pack(args.pack)
     if args.batch:
         if args.task is not None:
             raise UsageError("--batch reads tasks from stdin; do not pass a TASK too.")
         return _batch(pack, args.top)
-    if args.top < 1:
-        raise UsageError("--top must be at least 1.")
     if args.task is None:
         raise UsageError("the task is empty; describe what you want to build.")
     code = _read_code(args.code)
@@ -159,12 +160,15 @@ def _batch(pack: Any, top: int) -> int:
             except UnicodeDecodeError as exc:
                 raise UsageError(f"line is not valid UTF-8 (byte {exc.start}).") from None
             try:
-                case = json.loads(line)
+                case = json.loads(line, parse_constant=_not_json)
             except json.JSONDecodeError as exc:
                 raise UsageError(f"line is not JSON: {exc.msg} at column {exc.colno}.") from None
             if not isinstance(case, dict):
                 raise UsageError("line must be a JSON object {id, task, code, path}.")
             case_id = case.get("id")
+            if isinstance(case_id, float) and not math.isfinite(case_id):
+                case_id = None
+                raise UsageError("'id' must be a finite number, a string or null.")
             task, code, path = case.get("task"), case.get("code"), case.get("path")
             if not isinstance(task, str):
                 raise UsageError("'task' must be a string.")
@@ -180,6 +184,21 @@ def _batch(pack: Any, top: int) -> int:
             message = f"Error: internal error: {type(exc).__name__}: {exc}"
             sys.stderr.write(message + "\n")
             answer = {"id": case_id, "suggestions": [], "error": message}
-        out.write(json.dumps(answer) + "\n")
+        out.write(_dump(answer) + "\n")
         out.flush()
     return 0
+
+
+def _not_json(constant: str) -> Any:
+    """``json.loads`` reads ``NaN`` and ``Infinity``; they are not JSON, so a line with one is
+    refused (its answer would not be valid JSON either)."""
+    raise UsageError(f"line is not JSON: {constant} is not a JSON value.")
+
+
+def _dump(answer: dict[str, Any]) -> str:
+    """``answer`` as one line of strict JSON (never ``NaN``); an error object when it cannot be."""
+    try:
+        return json.dumps(answer, allow_nan=False)
+    except ValueError as exc:
+        error = f"Error: internal error: the answer is not valid JSON ({exc})."
+        return json.dumps({"id": None, "suggestions": [], "error": error})

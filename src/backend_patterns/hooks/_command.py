@@ -4,17 +4,25 @@ Reads the hook payload (JSON) on stdin and writes the hook's JSON answer on stdo
 in ``backend_patterns.hooks``; this module only does the I/O.
 
 Hooks fail open: whatever goes wrong with a payload, a pack or our own code, the hook exits 0
-with nothing on stdout and one line on stderr, so it never blocks a prompt or an edit.
+with nothing on stdout and one line on stderr, so it never blocks a prompt or an edit. That
+includes taking too long (a pack regex that backtracks, a payload that never ends): after
+``$BAP_HOOK_TIMEOUT`` seconds (default 2; 0 turns the deadline off) a ``SIGALRM`` handler writes
+one line on stderr and ends the process with ``os._exit(0)``, before anything reaches stdout.
+The payload is read up to ``MAX_PAYLOAD`` bytes; a longer one is ignored.
 Argument parsing is by hand because argparse costs a noticeable share of a hook's start-up.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..errors import UsageError, did_you_mean
 
 EVENTS = ("prompt", "pre-tool", "post-tool")
+MAX_PAYLOAD = 4 * 1024 * 1024
+TIMEOUT_ENV = "BAP_HOOK_TIMEOUT"
+DEFAULT_TIMEOUT = 2.0
 
 USAGE = """usage: bap hook {prompt,pre-tool,post-tool} [--deny]
 
@@ -56,12 +64,55 @@ def run(command: str, argv: list[str], help_: str) -> int:
     return serve(event, deny=deny)
 
 
+def _timeout() -> float:
+    """``$BAP_HOOK_TIMEOUT`` in seconds (``DEFAULT_TIMEOUT`` when unset or not a number)."""
+    text = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        value = float(text) if text.strip() else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if value == value and value != float("inf") else DEFAULT_TIMEOUT
+
+
+def _arm(event: str, seconds: float) -> None:
+    """After ``seconds``, say so on stderr and exit 0 at once: nothing reaches stdout."""
+    import signal
+
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        return  # off, or not on this platform (Windows has no SIGALRM)
+
+    def expire(signum: int, frame: object) -> None:
+        message = f"bap hook {event}: ignored (no answer within {seconds:g} s, {TIMEOUT_ENV})\n"
+        try:
+            os.write(2, message.encode())
+        finally:
+            os._exit(0)
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _disarm() -> None:
+    import signal
+
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _read_payload() -> bytes:
+    data = sys.stdin.buffer.read(MAX_PAYLOAD + 1)
+    if len(data) > MAX_PAYLOAD:
+        raise ValueError(f"the payload is over {MAX_PAYLOAD // (1024 * 1024)} MB")
+    return data
+
+
 def serve(event: str, *, deny: bool = False) -> int:
     """Read one payload on stdin, answer on stdout. Always exits 0 (fail open)."""
     import json
 
+    _arm(event, _timeout())
     try:
-        payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+        payload = json.loads(_read_payload().decode("utf-8"))
         if not isinstance(payload, dict):
             raise ValueError("the payload is not a JSON object")
         from .. import hooks
@@ -75,8 +126,11 @@ def serve(event: str, *, deny: bool = False) -> int:
 
         text = exc.describe() if isinstance(exc, BapError) else f"{type(exc).__name__}: {exc}"
         text = " ".join(text.split())[:500]
+        _disarm()
         sys.stderr.write(f"bap hook {event}: ignored ({text})\n")
         return 0
-    if answer is not None:
-        sys.stdout.write(json.dumps(answer) + "\n")
+    line = json.dumps(answer) + "\n" if answer is not None else ""
+    _disarm()  # the answer is whole: from here on, nothing can cut it short
+    if line:
+        sys.stdout.write(line)
     return 0

@@ -1,96 +1,137 @@
-"""Installing the skill, the hooks and the MCP server into Claude Code, and removing them again.
+"""Installing the skill, the hooks and the MCP server into an assistant, and removing them again.
 
-Install copies the pack to ``<root>/.claude/skills/backend-api-patterns/`` and merges three hooks
-into ``<root>/.claude/settings.json`` (and, with ``mcp``, one server into ``<root>/.mcp.json``).
-Every merge keeps what the user has, is idempotent (a second run writes nothing) and atomic, and
-keeps the previous file as ``*.bak``. Uninstall removes exactly the entries install adds.
+``install_agent`` copies the pack into the folder the agent reads skills from, with a manifest of
+what it wrote (``.bap-manifest.json``: each file's sha256), and merges our MCP server (and, for
+Claude Code, three hooks) into the agent's config files. Every change is planned and checked
+first and then made all together (``_plan``): a refusal or a failed write leaves every file as
+it was. ``uninstall_agent`` removes only the files whose content is still exactly what install
+wrote and only the entries that are exactly ours; the rest is kept and named.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .._fs import read_bytes_bounded, write_atomic
-from ..pack import SKILL_SUBDIR
+from .._fs import read_bytes_bounded
+from ..pack import SKILL_NAME
 from ._claude import (
-    InstallError,
     Report,
     claude_mcp_add_line,
     cursor_snippet,
-    interpreter,
+    dump_json,
     load_json,
     merge_hooks,
     merge_mcp,
     remove_hooks,
     remove_mcp,
-    retire,
-    save_json,
 )
+from ._commands import InstallError, interpreter
+from ._plan import FILE_MAX, Plan
 
 __all__ = [
+    "AGENTS",
     "InstallError",
     "Report",
     "claude_mcp_add_line",
     "cursor_snippet",
+    "install_agent",
     "install_claude",
+    "target_root",
+    "uninstall_agent",
     "uninstall_claude",
 ]
 
-
-# ---- the skill folder -------------------------------------------------------------------------
-
-
-def _pack_files(source: Path) -> list[Path]:
-    """The files of the pack to copy, relative to ``source``."""
-    files = [Path("SKILL.md"), Path("triggers.yaml")]
-    for path in sorted((source / "patterns").rglob("*")):
-        rel = path.relative_to(source)
-        if path.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
-            files.append(rel)
-    return files
+MANIFEST = ".bap-manifest.json"
 
 
-def _holds(dest: Path, data: bytes) -> bool | None:
-    """Whether ``dest`` holds ``data``; None when there is no ``dest``."""
-    try:
-        return read_bytes_bounded(dest, len(data), follow_symlinks=True) == data
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError:  # larger than ``data``, or a folder or FIFO: something else is there
-        return False
+@dataclass(frozen=True)
+class Agent:
+    """Where one assistant reads skills and MCP servers, for a project and for a user."""
+
+    name: str
+    skills: str  # the folder holding skill folders, relative to the project
+    user_skills: str  # ... relative to the home folder
+    mcp: str | None  # the MCP config file, relative to the project
+    user_mcp: str | None  # ... relative to the home folder (None: not a file we write)
+    mcp_key: str  # the table or object that holds the servers
+    mcp_style: str  # how an entry is spelled: claude, vscode, opencode
+    hooks: str  # what we do about hooks, for the docs and the CLI
 
 
-def copy_skill(source: Path, target: Path, report: Report, *, force: bool = False) -> None:
-    """Copy the pack into ``target``. A file the user edited there is kept unless ``force``."""
-    for rel in _pack_files(source):
-        data = (source / rel).read_bytes()
-        dest = target / rel
-        same = _holds(dest, data)
-        if same:
-            continue
-        if same is not None and not force:
-            report.kept.append(str(dest))
-            continue
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(dest, data)
-        except OSError as exc:
-            raise InstallError(f"cannot write {dest} ({exc.strerror or exc}).") from None
-        report.changed.append(str(dest))
-
-
-def _remove_empty(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
-
-
-# ---- install / uninstall ----------------------------------------------------------------------
+AGENTS: dict[str, Agent] = {
+    a.name: a
+    for a in (
+        Agent(
+            "claude",
+            ".claude/skills",
+            ".claude/skills",
+            ".mcp.json",
+            None,
+            "mcpServers",
+            "claude",
+            "three hooks in .claude/settings.json",
+        ),
+        Agent(
+            "codex",
+            ".agents/skills",
+            ".agents/skills",
+            ".codex/config.toml",
+            ".codex/config.toml",
+            "mcp_servers",
+            "claude",
+            "none installed",
+        ),
+        Agent(
+            "cursor",
+            ".cursor/skills",
+            ".cursor/skills",
+            ".cursor/mcp.json",
+            ".cursor/mcp.json",
+            "mcpServers",
+            "claude",
+            "none installed",
+        ),
+        Agent(
+            "copilot",
+            ".github/skills",
+            ".copilot/skills",
+            ".vscode/mcp.json",
+            None,
+            "servers",
+            "vscode",
+            "none installed",
+        ),
+        Agent(
+            "gemini",
+            ".gemini/skills",
+            ".gemini/skills",
+            ".gemini/settings.json",
+            ".gemini/settings.json",
+            "mcpServers",
+            "claude",
+            "none installed",
+        ),
+        Agent(
+            "opencode",
+            ".opencode/skills",
+            ".config/opencode/skills",
+            "opencode.json",
+            ".config/opencode/opencode.json",
+            "mcp",
+            "opencode",
+            "none (OpenCode hooks are JavaScript plugins)",
+        ),
+    )
+}
 
 
 def target_root(project: str | os.PathLike[str] | None, user: bool) -> Path:
-    """The folder that holds ``.claude/``: the project (default: cwd) or the home folder."""
+    """The folder the agent's folders are in: the project (default: cwd) or the home folder."""
     if user:
         return Path.home()
     root = Path(project or ".").expanduser().absolute()
@@ -99,62 +140,258 @@ def target_root(project: str | os.PathLike[str] | None, user: bool) -> Path:
     return root
 
 
-def install_claude(
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read(path: Path) -> bytes | None:
+    """The bytes of the regular file at ``path``, not through a symlink; None otherwise."""
+    try:
+        return read_bytes_bounded(path, FILE_MAX)
+    except (OSError, ValueError):
+        return None
+
+
+# ---- the skill folder -------------------------------------------------------------------------
+
+
+def _pack_files(source: Path) -> list[Path]:
+    """The files of the pack to copy, relative to ``source``."""
+    files = [Path("SKILL.md"), Path("triggers.yaml")]
+    for folder in ("patterns", "references"):  # references/: the patterns rendered, for reading
+        for path in sorted((source / folder).rglob("*")):
+            rel = path.relative_to(source)
+            hidden = any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
+            if path.is_file() and not hidden:
+                files.append(rel)
+    return files
+
+
+def _skill_folder(plan: Plan, skill: Path, root: Path) -> Path | None:
+    """The real skill folder, checked: inside ``root`` and not a symlink. None when absent."""
+    if skill.is_symlink():
+        raise InstallError(
+            f"{skill} is a symlink; nothing was changed.",
+            hint="bap installs into and removes from a real folder only; remove the link first.",
+        )
+    real = plan.resolve(skill, within=root)
+    if os.path.lexists(skill) and not skill.is_dir():
+        raise InstallError(f"{skill} is not a folder; nothing was changed.")
+    return real if skill.is_dir() else None
+
+
+def _manifest(skill: Path) -> dict[str, str] | None:
+    raw = _read(skill / MANIFEST)
+    if raw is None:
+        return None
+    try:
+        files = json.loads(raw)["files"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(files, dict):
+        return None
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def _plan_skill(
+    plan: Plan, source: Path, skill: Path, root: Path, report: Report, *, force: bool
+) -> None:
+    """Plan the copy of the pack into ``skill`` and its manifest; edited files are kept."""
+    real = _skill_folder(plan, skill, root)
+    before = (_manifest(skill) if real else None) or {}
+    written: dict[str, str] = {}
+    for rel in _pack_files(source):
+        data = (source / rel).read_bytes()
+        dest = skill / rel
+        key = rel.as_posix()
+        if plan.resolve(dest.parent, within=root) != plan.resolve(skill, within=root) / rel.parent:
+            raise InstallError(f"{dest.parent} is a symlink; nothing was changed.")
+        there = _read(dest)
+        if there == data:
+            written[key] = _sha(data)
+            continue
+        present = os.path.lexists(dest)
+        ours = there is not None and before.get(key) == _sha(there)  # an older pack's file
+        if present and not ours and not force:
+            report.kept.append(str(dest))
+            continue
+        plan.write(dest, data, follow=False, within=root)
+        written[key] = _sha(data)
+        report.changed.append(str(dest))
+    for key, digest in before.items():  # files an older pack had and this one has not
+        old = skill / key
+        if key not in written and _read(old) is not None and _sha(_read(old) or b"") == digest:
+            plan.remove(old, follow=False, within=root)
+            report.changed.append(str(old))
+    manifest = json.dumps({"installed_by": "bap install", "files": written}, indent=2) + "\n"
+    if _read(skill / MANIFEST) != manifest.encode():
+        plan.write(skill / MANIFEST, manifest, follow=False, within=root)
+
+
+def _plan_unskill(
+    plan: Plan, skill: Path, root: Path, pack_dir: Path | None, report: Report
+) -> None:
+    """Plan removing from ``skill`` the files that are exactly what install wrote."""
+    real = _skill_folder(plan, skill, root)
+    if real is None:
+        return
+    recorded = _manifest(skill)
+    if recorded is None and pack_dir is not None:  # installed before manifests: the pack's files
+        recorded = {r.as_posix(): _sha((pack_dir / r).read_bytes()) for r in _pack_files(pack_dir)}
+    recorded = recorded or {}
+    folders: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(skill, followlinks=False):
+        here = Path(dirpath)
+        folders.append(here)
+        for name in dirnames:
+            if (here / name).is_symlink():
+                report.kept.append(str(here / name))
+        for name in sorted(filenames):
+            path = here / name
+            key = path.relative_to(skill).as_posix()
+            data = None if path.is_symlink() else _read(path)
+            if key == MANIFEST and data is not None:
+                plan.remove(path, follow=False, within=root)
+            elif data is not None and recorded.get(key) == _sha(data):
+                plan.remove(path, follow=False, within=root)
+                report.changed.append(str(path))
+            else:
+                report.kept.append(str(path))
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        plan.remove_folder(folder, within=root)
+    plan.remove_folder(skill.parent, within=root)  # .claude/skills, when nothing else is there
+
+
+# ---- config files -----------------------------------------------------------------------------
+
+
+def _raw(path: Path) -> bytes | None:
+    try:
+        return read_bytes_bounded(path, FILE_MAX, follow_symlinks=True)
+    except OSError:
+        return None
+
+
+def _plan_text(plan: Plan, path: Path, new: str | None, old: str | None, report: Report) -> None:
+    """Plan ``path`` to hold ``new`` (None: to go), keeping the old bytes as ``<name>.bak``."""
+    if new == old or (new is None and old is None):
+        report.unchanged.append(str(path))
+        return
+    previous = _raw(path) if old is not None else None
+    if previous is not None:
+        plan.write(path.with_name(path.name + ".bak"), previous, follow=False)
+    if new is None and path.is_symlink():
+        new = "{}\n"  # the link is the user's: leave it, pointing at an empty object
+    if new is None:
+        plan.remove(path)
+    else:
+        plan.write(path, new)
+    report.changed.append(str(path))
+
+
+def _plan_json(
+    plan: Plan, path: Path, old_text: str | None, new: dict[str, Any], report: Report
+) -> None:
+    if old_text is None and not new:
+        return
+    text: str | None = dump_json(new, old_text)
+    if not new and old_text is not None:
+        text = None if old_text.strip() else old_text
+    _plan_text(plan, path, text, old_text, report)
+
+
+def _mcp_path(agent: Agent, root: Path, user: bool) -> Path | None:
+    rel = agent.user_mcp if user else agent.mcp
+    return None if rel is None else root / rel
+
+
+def _plan_mcp(plan: Plan, agent: Agent, path: Path, report: Report, *, add: bool) -> None:
+    if path.suffix == ".toml":
+        from ._toml import plan_toml
+
+        plan_toml(plan, path, report, add=add, plan_text=_plan_text)
+        return
+    config, text = load_json(path)
+    if add:
+        new = merge_mcp(config, agent.mcp_key, agent.mcp_style, str(path), report)
+    else:
+        new = remove_mcp(config, agent.mcp_key, agent.mcp_style)
+    if new == config and text is not None:
+        report.unchanged.append(str(path))
+        return
+    _plan_json(plan, path, text, new, report)
+
+
+# ---- install / uninstall ----------------------------------------------------------------------
+
+
+def install_agent(
+    agent_name: str,
     root: Path,
     *,
     mcp: bool = False,
     user: bool = False,
     force: bool = False,
     deny: bool = False,
+    local: bool = False,
     pack_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Install the skill, the hooks and (with ``mcp``, for a project) the MCP server."""
+    """Install the skill, the MCP server (for Claude Code: with ``mcp``) and Claude's hooks."""
     from ..pack import load_pack
 
-    pack = load_pack(pack_dir)  # refuses a broken pack before anything is copied
-    python = interpreter()
-    settings_path = root / ".claude" / "settings.json"
-    mcp_path = root / ".mcp.json"
-    # Read and check every file first, so a refusal touches nothing.
-    settings, settings_text = load_json(settings_path)
-    new_settings = merge_hooks(settings, python, deny=deny)
-    if mcp and not user:
-        config, config_text = load_json(mcp_path)
-        new_config = merge_mcp(config, python)
+    agent = AGENTS[agent_name]
+    pack = load_pack(pack_dir)  # refuses a broken pack before anything is planned
+    plan = Plan.within(root, Path.home())
     report = Report()
-    copy_skill(pack.root, root / SKILL_SUBDIR, report, force=force)
-    save_json(settings_path, new_settings, settings_text, report)
-    if mcp and not user:
-        save_json(mcp_path, new_config, config_text, report)
-    return report
-
-
-def uninstall_claude(root: Path) -> Report:
-    """Remove what ``install_claude`` adds: our hooks, our MCP entry and the skill folder."""
-    import shutil
-
-    report = Report()
-    settings_path = root / ".claude" / "settings.json"
-    mcp_path = root / ".mcp.json"
-    settings, settings_text = load_json(settings_path)
-    config, config_text = load_json(mcp_path)
-    for path, data, text, remove in (
-        (settings_path, settings, settings_text, remove_hooks),
-        (mcp_path, config, config_text, remove_mcp),
-    ):
-        if text is None:
-            continue
-        new = remove(data)
-        if new == data:
-            report.unchanged.append(str(path))
-        elif not new:
-            retire(path)  # it held only what we added
-            report.changed.append(str(path))
+    skills = root / (agent.user_skills if user else agent.skills)
+    _plan_skill(plan, pack.root, skills / SKILL_NAME, root, report, force=force)
+    if agent.name == "claude":
+        name = "settings.local.json" if local else "settings.json"
+        settings_path = root / ".claude" / name
+        settings, text = load_json(settings_path)
+        python = interpreter() if local else None
+        new = merge_hooks(settings, deny=deny, python=python, where=str(settings_path))
+        if new == settings and text is not None:
+            report.unchanged.append(str(settings_path))
         else:
-            save_json(path, new, text, report)
-    skill = root / SKILL_SUBDIR
-    if skill.is_dir():
-        shutil.rmtree(skill)
-        report.changed.append(str(skill))
-        _remove_empty(skill.parent, root / ".claude")
+            _plan_json(plan, settings_path, text, new, report)
+    path = _mcp_path(agent, root, user)
+    if path is not None and (mcp or agent.name != "claude"):
+        _plan_mcp(plan, agent, path, report, add=True)
+    plan.commit()
     return report
+
+
+def uninstall_agent(agent_name: str, root: Path, *, user: bool = False) -> Report:
+    """Remove what ``install_agent`` adds and nothing else; the rest is kept and named."""
+    from ..pack import bundled_pack_dir
+
+    agent = AGENTS[agent_name]
+    plan = Plan.within(root, Path.home())
+    report = Report()
+    skills = root / (agent.user_skills if user else agent.skills)
+    _plan_unskill(plan, skills / SKILL_NAME, root, Path(bundled_pack_dir()), report)
+    if agent.name == "claude":
+        for name in ("settings.json", "settings.local.json"):
+            settings_path = root / ".claude" / name
+            settings, text = load_json(settings_path)
+            if text is None:
+                continue
+            new = remove_hooks(settings)
+            if new == settings:
+                report.unchanged.append(str(settings_path))
+            else:
+                _plan_json(plan, settings_path, text, new, report)
+    path = _mcp_path(agent, root, user)
+    if path is not None:
+        _plan_mcp(plan, agent, path, report, add=False)
+    plan.commit()
+    return report
+
+
+def install_claude(root: Path, **options: Any) -> Report:
+    return install_agent("claude", root, **options)
+
+
+def uninstall_claude(root: Path, *, user: bool = False) -> Report:
+    return uninstall_agent("claude", root, user=user)

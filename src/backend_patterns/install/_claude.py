@@ -1,34 +1,30 @@
-"""Claude Code's JSON files: our hooks in ``.claude/settings.json``, our server in ``.mcp.json``.
+"""JSON config files: reading them, merging our hooks and server in, taking exactly those out.
 
-Every merge keeps what the user has and is idempotent; every write is atomic and keeps the
-previous file as ``*.bak``; removal takes out exactly the entries the merge adds.
+Every function here is pure (values in, values out) except ``load_json``; ``dump_json`` writes
+the file back in the indentation, key order and final newline it had, so a merge changes only
+the lines it must and a merge followed by a removal gives back the bytes the user had.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._fs import backup, read_text_bounded, write_atomic
-from ..errors import BapError
+from .._fs import read_text_bounded
 from ..pack import SKILL_NAME
+from ._commands import HOOK_ARGUMENTS, InstallError, hook_command, mcp_entry, our_hook, our_mcp
 
 HOOK_MATCHER = "Write|Edit|MultiEdit"
 # event -> (matcher or None, hook argument)
 HOOKS: dict[str, tuple[str | None, str]] = {
-    "UserPromptSubmit": (None, "prompt"),
-    "PreToolUse": (HOOK_MATCHER, "pre-tool"),
-    "PostToolUse": (HOOK_MATCHER, "post-tool"),
+    "UserPromptSubmit": (None, HOOK_ARGUMENTS[0]),
+    "PreToolUse": (HOOK_MATCHER, HOOK_ARGUMENTS[1]),
+    "PostToolUse": (HOOK_MATCHER, HOOK_ARGUMENTS[2]),
 }
-MODULE_COMMAND = "-m backend_patterns"
 JSON_MAX = 64 * 1024 * 1024  # a settings file larger than this is not one we wrote into
-
-
-class InstallError(BapError):
-    """A settings file we will not touch, or a pack we cannot copy."""
 
 
 @dataclass
@@ -37,34 +33,8 @@ class Report:
 
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # user-edited pack files left alone
-
-
-def interpreter() -> str:
-    """The absolute path of the running interpreter, as the hooks must call it.
-
-    Made absolute but not symlink-resolved: a virtualenv's ``bin/python`` is a symlink, and
-    resolving it would run the base interpreter without the virtualenv's packages.
-    ``sys.executable`` is already the real interpreter under version managers, whose shims
-    ``exec`` it.
-    """
-    if not sys.executable:
-        raise InstallError("cannot tell which Python is running (sys.executable is empty).")
-    return str(Path(sys.executable).absolute())
-
-
-def hook_command(argument: str, python: str | None = None) -> str:
-    import shlex
-
-    return f"{shlex.quote(python or interpreter())} {MODULE_COMMAND} hook {argument}"
-
-
-def _is_ours(command: Any, argument: str) -> bool:
-    """Whether ``command`` runs our hook ``argument``, with any interpreter and options."""
-    if not isinstance(command, str):
-        return False
-    _, sep, options = command.partition(f" {MODULE_COMMAND} hook {argument}")
-    return bool(sep) and options.strip() in {"", "--deny"}
+    kept: list[str] = field(default_factory=list)  # the user's files and entries, left alone
+    notes: list[str] = field(default_factory=list)
 
 
 # ---- JSON files -------------------------------------------------------------------------------
@@ -97,9 +67,12 @@ def load_json(path: Path) -> tuple[dict[str, Any], str | None]:
     return data, text
 
 
-def _indent(text: str | None) -> int | str:
-    """The indentation the file already uses, so a rewrite changes only what it must."""
-    for line in (text or "").splitlines()[1:]:
+def _indent(text: str | None) -> int | str | None:
+    """The indentation the file already uses (None: all on one line)."""
+    lines = (text or "").strip().splitlines()
+    if text and len(lines) == 1:
+        return None
+    for line in lines[1:]:
         stripped = line.lstrip(" \t")
         if stripped and len(stripped) < len(line):
             lead = line[: len(line) - len(stripped)]
@@ -107,154 +80,143 @@ def _indent(text: str | None) -> int | str:
     return 2
 
 
-def _copy(data: dict[str, Any]) -> dict[str, Any]:
-    import copy
+def dump_json(data: dict[str, Any], like: str | None) -> str:
+    """``data`` as JSON, in the style of ``like`` (the file's text before; None: a new file)."""
+    indent = _indent(like)
+    if indent is None:
+        text = json.dumps(data, ensure_ascii=False)
+    else:
+        text = json.dumps(data, indent=indent, ensure_ascii=False)
+    ending = "\n" if like is None or like.endswith("\n") else ""
+    return text + ending
 
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(data)
 
 
-def _dump(data: dict[str, Any], like: str | None) -> str:
-    return json.dumps(data, indent=_indent(like), ensure_ascii=False) + "\n"
+def _object(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = parent.setdefault(key, {})
+    if not isinstance(value, dict):
+        raise InstallError(f"'{key}' in {where} is not an object; nothing was changed.")
+    return value
 
 
-def _cannot_write(path: Path, exc: OSError) -> InstallError:
-    return InstallError(f"cannot write {exc.filename or path} ({exc.strerror or exc}).")
+# ---- hooks ------------------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, keeping the old file as ``<name>.bak``."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text, backup_suffix=".bak")
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
+def merge_hooks(
+    settings: dict[str, Any],
+    *,
+    deny: bool = False,
+    python: str | None = None,
+    where: str = "settings.json",
+) -> dict[str, Any]:
+    """``settings`` with our three hooks, each once; everything else kept as it is.
 
-
-def retire(path: Path) -> None:
-    """Remove ``path``, which holds only what we added, keeping it as ``<name>.bak``."""
-    try:
-        backup(path, ".bak")
-        path.unlink()
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-
-
-def save_json(path: Path, data: dict[str, Any], old_text: str | None, report: Report) -> None:
-    if old_text is not None and not data and not old_text.strip():
-        report.unchanged.append(str(path))
-        return
-    new_text = _dump(data, old_text)
-    if new_text == old_text:
-        report.unchanged.append(str(path))
-        return
-    atomic_write(path, new_text)
-    report.changed.append(str(path))
-
-
-# ---- settings.json hooks ----------------------------------------------------------------------
-
-
-def merge_hooks(settings: dict[str, Any], python: str, *, deny: bool = False) -> dict[str, Any]:
-    """``settings`` with our three hooks added once; everything else kept as it is.
-
-    A hook already there gets the current interpreter and keeps its ``--deny``; ``deny`` adds
-    ``--deny`` to the PreToolUse hook.
+    A hook of ours already there is brought up to date (``bap`` from PATH, or ``python`` for a
+    local install) and keeps its ``--deny``; ``deny`` adds ``--deny`` to the PreToolUse hook.
+    A handler that is not exactly ours (a wrapper around our command) is the user's: left alone.
     """
     out = _copy(settings)
-    hooks = out.setdefault("hooks", {})
-    if not isinstance(hooks, dict):
-        raise InstallError("'hooks' in settings.json is not an object; nothing was changed.")
+    hooks = _object(out, "hooks", where)
     for event, (matcher, argument) in HOOKS.items():
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
-            raise InstallError(
-                f"'hooks.{event}' in settings.json is not a list; nothing was changed."
-            )
-        command = hook_command(argument, python)
-        strict = f"{command} --deny" if argument == "pre-tool" else command
+            raise InstallError(f"'hooks.{event}' in {where} is not a list; nothing was changed.")
         present = False
         for group in groups:
             if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
                 continue
             for handler in group["hooks"]:
-                if isinstance(handler, dict) and _is_ours(handler.get("command"), argument):
-                    kept = str(handler["command"]).endswith(" --deny")
-                    handler["command"] = strict if deny or kept else command
+                had_deny = our_hook(handler, argument)
+                if had_deny is not None:
+                    command = hook_command(argument, deny=deny or had_deny, python=python)
+                    handler["command"] = command
                     present = True
         if not present:
-            group = {"hooks": [{"type": "command", "command": strict if deny else command}]}
+            command = hook_command(argument, deny=deny, python=python)
+            group = {"hooks": [{"type": "command", "command": command}]}
             if matcher is not None:
                 group = {"matcher": matcher, **group}
             groups.append(group)
     return out
 
 
+def _our_group_shape(group: dict[str, Any], matcher: str | None) -> bool:
+    expected = {"hooks"} if matcher is None else {"matcher", "hooks"}
+    return set(group) == expected and group.get("matcher") == matcher
+
+
 def remove_hooks(settings: dict[str, Any]) -> dict[str, Any]:
-    """``settings`` without the hooks ``merge_hooks`` adds, and without what that empties."""
+    """``settings`` without our hooks, and without the groups and keys only they filled.
+
+    A group is dropped only when it held nothing but our handlers and has the shape we write;
+    an empty group, list or ``hooks`` object the user had is kept.
+    """
     out = _copy(settings)
     hooks = out.get("hooks")
     if not isinstance(hooks, dict):
         return out
-    for event, (_, argument) in HOOKS.items():
+    removed_any = False
+    for event, (matcher, argument) in HOOKS.items():
         groups = hooks.get(event)
         if not isinstance(groups, list):
             continue
         kept_groups = []
+        removed_here = False
         for group in groups:
             if isinstance(group, dict) and isinstance(group.get("hooks"), list):
-                before = len(group["hooks"])
-                group["hooks"] = [
-                    h
-                    for h in group["hooks"]
-                    if not (isinstance(h, dict) and _is_ours(h.get("command"), argument))
-                ]
-                if before and not group["hooks"]:
-                    continue  # the group held only our hook: it was ours
+                handlers = [h for h in group["hooks"] if our_hook(h, argument) is None]
+                if len(handlers) < len(group["hooks"]):
+                    removed_here = True
+                    if not handlers and _our_group_shape(group, matcher):
+                        continue
+                    group["hooks"] = handlers
             kept_groups.append(group)
-        if kept_groups:
-            hooks[event] = kept_groups
-        else:
-            del hooks[event]
-    if not hooks:
+        if removed_here:
+            removed_any = True
+            if kept_groups:
+                hooks[event] = kept_groups
+            else:
+                del hooks[event]
+    if removed_any and not hooks:
         del out["hooks"]
     return out
 
 
-# ---- .mcp.json --------------------------------------------------------------------------------
+# ---- MCP servers ------------------------------------------------------------------------------
 
 
-def mcp_entry(python: str | None = None) -> dict[str, Any]:
-    return {"command": python or interpreter(), "args": ["-m", "backend_patterns", "mcp"]}
-
-
-def merge_mcp(config: dict[str, Any], python: str) -> dict[str, Any]:
+def merge_mcp(
+    config: dict[str, Any], key: str, style: str, where: str, report: Report
+) -> dict[str, Any]:
+    """``config`` with our server under ``config[key]``; a user's own entry there is kept."""
     out = _copy(config)
-    servers = out.setdefault("mcpServers", {})
-    if not isinstance(servers, dict):
-        raise InstallError("'mcpServers' in .mcp.json is not an object; nothing was changed.")
-    servers[SKILL_NAME] = mcp_entry(python)
+    servers = _object(out, key, where)
+    current = servers.get(SKILL_NAME)
+    if current is not None and not our_mcp(current, style):
+        report.kept.append(f"{where}: your own '{key}.{SKILL_NAME}' entry")
+        return out
+    servers[SKILL_NAME] = mcp_entry(style)
     return out
 
 
-def remove_mcp(config: dict[str, Any]) -> dict[str, Any]:
+def remove_mcp(config: dict[str, Any], key: str, style: str) -> dict[str, Any]:
+    """``config`` without our server; an entry that is not exactly ours is kept."""
     out = _copy(config)
-    servers = out.get("mcpServers")
-    if isinstance(servers, dict) and SKILL_NAME in servers:
+    servers = out.get(key)
+    if isinstance(servers, dict) and our_mcp(servers.get(SKILL_NAME), style):
         del servers[SKILL_NAME]
         if not servers:
-            del out["mcpServers"]
+            del out[key]
     return out
 
 
-def claude_mcp_add_line(python: str | None = None, *, user: bool = False) -> str:
-    import shlex
-
+def claude_mcp_add_line(*, user: bool = False) -> str:
     scope = "user" if user else "project"
-    return (
-        f"claude mcp add --scope {scope} {SKILL_NAME} -- "
-        f"{shlex.quote(python or interpreter())} -m backend_patterns mcp"
-    )
+    return f"claude mcp add --scope {scope} {SKILL_NAME} -- bap mcp"
 
 
-def cursor_snippet(python: str | None = None) -> str:
-    return json.dumps({"mcpServers": {SKILL_NAME: mcp_entry(python)}}, indent=2)
+def cursor_snippet() -> str:
+    return json.dumps({"mcpServers": {SKILL_NAME: mcp_entry()}}, indent=2)

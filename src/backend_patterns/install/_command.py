@@ -1,26 +1,33 @@
-"""``bap install claude [--project DIR | --user] [--mcp] [--force]``; ``bap uninstall claude``."""
+"""``bap install AGENT [--project DIR | --user] [--mcp] [--local] [--force] [--deny]``;
+``bap uninstall AGENT``. AGENT: claude, codex, cursor, copilot, gemini, opencode."""
 
 from __future__ import annotations
 
 from .._console import make_parser
 from ..errors import UsageError, did_you_mean
 
-TARGETS = ("claude",)
+TARGETS = ("claude", "codex", "cursor", "copilot", "gemini", "opencode")
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
     parser = make_parser(command, help_)
-    parser.add_argument("target", help="the assistant: claude")
+    parser.add_argument("target", help=f"the assistant: {', '.join(TARGETS)}")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--project", metavar="DIR", help="the project folder (default: the current folder)"
     )
     where.add_argument(
-        "--user", action="store_true", help="your user settings (~/.claude) instead of a project"
+        "--user", action="store_true", help="your user folders (~/.claude, ...) instead"
     )
     if command == "install":
         parser.add_argument(
-            "--mcp", action="store_true", help="also register 'bap mcp' in the project's .mcp.json"
+            "--mcp", action="store_true", help="claude: also register 'bap mcp' in .mcp.json"
+        )
+        parser.add_argument(
+            "--local",
+            action="store_true",
+            help="claude: hooks in .claude/settings.local.json (not committed), run with this "
+            "Python",
         )
         parser.add_argument(
             "--force",
@@ -30,7 +37,7 @@ def run(command: str, argv: list[str], help_: str) -> int:
         parser.add_argument(
             "--deny",
             action="store_true",
-            help="make the PreToolUse hook refuse an edit that adds a BAP001 problem",
+            help="claude: make the PreToolUse hook refuse an edit that adds a BAP001 problem",
         )
         parser.add_argument("--pack", metavar="DIR", help="install the pack in DIR")
     args = parser.parse_args(argv)
@@ -40,27 +47,46 @@ def run(command: str, argv: list[str], help_: str) -> int:
             f"unknown target '{args.target}' (choose from: {', '.join(TARGETS)}).",
             hint=f"Did you mean '{guess}'?" if guess else None,
         )
+    if command == "install" and args.target != "claude" and (args.local or args.deny):
+        raise UsageError(f"--local and --deny are for claude's hooks; {args.target} has none.")
 
     from .. import install
 
     root = install.target_root(args.project, args.user)
     if command == "uninstall":
-        report = install.uninstall_claude(root)
+        report = install.uninstall_agent(args.target, root, user=args.user)
         for path in report.changed:
-            print(f"removed from {path}" if path.endswith(".json") else f"removed {path}")
+            print(
+                f"removed from {path}" if path.endswith((".json", ".toml")) else f"removed {path}"
+            )
+        for path in report.kept:
+            print(f"kept {path} (not exactly what bap install wrote)")
         if not report.changed:
             print(f"nothing of backend-api-patterns is installed in {root}")
         return 0
 
-    report = install.install_claude(
-        root, mcp=args.mcp, user=args.user, force=args.force, deny=args.deny, pack_dir=args.pack
+    report = install.install_agent(
+        args.target,
+        root,
+        mcp=args.mcp,
+        user=args.user,
+        force=args.force,
+        deny=args.deny,
+        local=args.local,
+        pack_dir=args.pack,
     )
     for path in report.changed:
         print(f"wrote {path}")
     for path in report.kept:
-        print(f"kept your edited {path} (use --force to replace it)")
+        print(
+            f"kept your edited {path} (use --force to replace it)"
+            if ":" not in path
+            else f"kept {path}"
+        )
     if not report.changed:
         print(f"already installed in {root}; nothing changed")
+    if args.target != "claude":
+        return 0
     if args.mcp and args.user:
         print(
             "\n--user does not write the MCP server (Claude Code keeps user servers in "
@@ -69,6 +95,6 @@ def run(command: str, argv: list[str], help_: str) -> int:
     else:
         print("\nMCP server: the same registration with the Claude Code CLI:")
     print(f"  {install.claude_mcp_add_line(user=args.user)}")
-    print("For Cursor, put this in .cursor/mcp.json (or ~/.cursor/mcp.json):")
+    print("For Cursor, run 'bap install cursor', or put this in .cursor/mcp.json:")
     print(install.cursor_snippet())
     return 0

@@ -6,15 +6,21 @@ of handler answers with, carrying the reason: a tool error (``is_error`` with th
 tool, a protocol error from a resource or a prompt. Left to the SDK, a ``BapError`` or a bug of
 ours would reach the client as a bare "Error executing tool ..." or a message naming only the
 URI. A bug's type and message are sent; its traceback goes to the log (stderr).
+
+``reported`` also runs the handler's body on a worker thread, so a slow call (a megabyte of
+code, a slow pack regex) never holds the event loop: other requests are answered meanwhile, and
+the deadline and ``notifications/cancelled`` (see ``_guard``) can abandon it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal, ParamSpec, TypeVar
 
+import anyio.to_thread
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
@@ -70,13 +76,17 @@ def reported(
 
     Unhandled, a ``BapError`` or a bug would reach an MCP client as a bare "Error executing
     tool ..." or a message naming only the URI. Errors the SDK already reports are left alone.
+    The body runs on a worker thread (in an event loop of its own, as it is a coroutine that
+    calls the engine's plain functions); when the call is cancelled (the deadline, or the
+    client's ``notifications/cancelled``) the thread is abandoned and its result dropped.
     """
 
     def decorate(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
         @functools.wraps(fn)
         async def handler(*args: P.args, **kwargs: P.kwargs) -> R:
+            body = functools.partial(_run_body, fn, *args, **kwargs)
             try:
-                return await fn(*args, **kwargs)
+                return await anyio.to_thread.run_sync(body, abandon_on_cancel=True)
             except (ToolError, ResourceError, MCPError):
                 raise
             except Exception as exc:
@@ -85,3 +95,8 @@ def reported(
         return handler
 
     return decorate
+
+
+def _run_body(fn: Callable[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run the coroutine ``fn(*args, **kwargs)`` to its end on this (worker) thread."""
+    return asyncio.run(fn(*args, **kwargs))

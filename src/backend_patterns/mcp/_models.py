@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 
@@ -38,22 +36,14 @@ class RenderResult(BaseModel):
     files: list[FileOut]
 
 
-class ParamOut(BaseModel):
-    name: str
-    kind: str
-    help: str
-    required: bool
-    default: Any = None
-    choices: list[str] = Field(default_factory=list)
-
-
 class PatternOut(BaseModel):
     name: str
     description: str
     usage: str
-    summary: str
-    resource: str = Field(description="the pattern:// resource with its templates")
-    params: list[ParamOut]
+    resource: str = Field(
+        description="the pattern:// resource: parameters in full and its templates' resources"
+    )
+    params: list[str] = Field(description="the parameter names (details in the resource)")
 
 
 class PatternList(BaseModel):
@@ -68,6 +58,10 @@ class FindingOut(BaseModel):
     rule: str
     message: str
     fix: str
+    fix_edit: list[int | str] | None = Field(
+        default=None,
+        description="[line after which to insert, indentation, statement] (absent: no safe fix)",
+    )
 
 
 class CheckResult(BaseModel):

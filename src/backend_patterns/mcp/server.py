@@ -1,8 +1,13 @@
 """``bap mcp``: the pack over the Model Context Protocol, a thin layer over the engine.
 
 Tools (read-only, typed input and structured output): ``suggest_patterns``, ``render_pattern``,
-``list_patterns``, ``check_code``. Resources: ``pattern://{name}`` (a pattern's templates and
-parameters) and ``skill://SKILL.md``. Prompt: ``apply_pattern``.
+``list_patterns``, ``check_code``. Resources: ``pattern://{name}`` (a pattern's parameters and
+the list of its templates), ``pattern://{name}/{+template}`` (one template's source) and
+``skill://SKILL.md``. Prompt: ``apply_pattern``. ``list_patterns`` is a short summary (under
+2 KB); the details are in the resources, each under 16 KB, so a client reads only what it needs.
+
+Every request first passes ``_guard.Guard`` (lone surrogates and unknown arguments refused, a
+deadline), and every handler body runs on a worker thread (``_errors.reported``).
 
 A user's mistake (an unknown pattern, a bad parameter, an oversized input) is a tool error that
 says what is allowed, and so is a bug of ours (see ``_errors``). Nothing is ever written to
@@ -22,11 +27,11 @@ from .. import __version__
 from .._console import render_command
 from ..errors import UsageError
 from ._errors import limit, reported
+from ._guard import DEFAULT_TIMEOUT, Guard
 from ._models import (
     CheckResult,
     FileOut,
     FindingOut,
-    ParamOut,
     PatternList,
     PatternOut,
     ReasonOut,
@@ -37,6 +42,7 @@ from ._models import (
 
 if TYPE_CHECKING:
     from ..pack import Pack, PatternSpec
+    from ..project import Project
 
 NAME = "backend-api-patterns"
 KB = 1024
@@ -59,30 +65,36 @@ INSTRUCTIONS = (
 )
 
 
+def _project_of(path: str | None) -> Project | None:
+    """The project model around ``path`` when it is an existing file inside a project."""
+    import os
+
+    from ..project import Project, find_root
+
+    if not path or not os.path.isfile(path) or find_root(path) is None:
+        return None
+    try:
+        return Project.load(path)
+    except (OSError, ValueError, RecursionError):
+        return None  # the check goes on without the project
+
+
 def _pattern_out(spec: PatternSpec) -> PatternOut:
-    params = [
-        ParamOut(
-            name=p.name,
-            kind=p.kind,
-            help=p.help,
-            required=p.required,
-            default=p.default,
-            choices=list(p.choices),
-        )
-        for p in spec.params
-    ]
     return PatternOut(
         name=spec.name,
         description=spec.description,
         usage=spec.usage,
-        summary=spec.summary,
         resource=f"pattern://{spec.name}",
-        params=params,
+        params=[p.name for p in spec.params],
     )
 
 
+def template_uri(spec: PatternSpec, template: str) -> str:
+    return f"pattern://{spec.name}/{template}"
+
+
 def pattern_document(spec: PatternSpec) -> str:
-    """A pattern as Markdown: what it is, its parameters, then every template it renders."""
+    """A pattern as Markdown: what it is, its parameters, and the resource of each template."""
     lines = [f"# {spec.name}", ""]
     lines += [text for text in (spec.description, spec.usage, spec.summary) if text]
     lines += ["", "## Parameters", ""]
@@ -97,19 +109,39 @@ def pattern_document(spec: PatternSpec) -> str:
         lines.append(f"- `{p.name}` ({'; '.join(extra)}): {p.help}")
     if not spec.params:
         lines.append("(none)")
+    lines += ["", "## Templates", ""]
     for f in spec.files:
-        source = (spec.directory / f.template).read_text(encoding="utf-8")
         what = "test module" if f.tests else "file"
-        lines += ["", f"## {f.template} (renders the {what} `{f.path}`)", "", "```jinja"]
-        lines += [source.rstrip("\n"), "```"]
+        uri = template_uri(spec, f.template)
+        lines.append(f"- `{f.template}` renders the {what} `{f.path}`: {uri}")
     return "\n".join(lines) + "\n"
 
 
-def build_server(pack: Pack) -> MCPServer[Any]:
-    """An MCP server over ``pack``. Every handler calls the engine's plain functions."""
+def template_source(spec: PatternSpec, template: str) -> str:
+    """The Jinja2 source of one of ``spec``'s templates (only the ones it declares)."""
+    known = [f.template for f in spec.files]
+    if template not in known:
+        raise UsageError(
+            f"pattern '{spec.name}' has no template '{template[:200]}' "
+            f"(its templates: {', '.join(known)})."
+        )
+    return (spec.directory / template).read_text(encoding="utf-8")
+
+
+def build_server(pack: Pack, *, tool_timeout: float = DEFAULT_TIMEOUT) -> MCPServer[Any]:
+    """An MCP server over ``pack``. Every handler calls the engine's plain functions.
+
+    ``tool_timeout`` (seconds) is the deadline of each tool call, resource read and prompt.
+    """
+    guard = Guard(tool_timeout)
     server: MCPServer[Any] = MCPServer(
-        NAME, version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+        NAME,
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level="WARNING",
+        middleware=[guard],
     )
+    guard.server = server
 
     @server.tool(annotations=READ_ONLY, title="Suggest patterns")
     @reported("tool")
@@ -169,7 +201,7 @@ def build_server(pack: Pack) -> MCPServer[Any]:
     @server.tool(annotations=READ_ONLY, title="List patterns")
     @reported("tool")
     async def list_patterns() -> PatternList:
-        """Every pattern of the pack: what it is for and the parameters it takes."""
+        """Every pattern: what it is for, its parameter names, its resource (for the details)."""
         return PatternList(patterns=[_pattern_out(p) for p in pack.patterns.values()])
 
     @server.tool(annotations=READ_ONLY, title="Check code (lint rules)")
@@ -178,13 +210,15 @@ def build_server(pack: Pack) -> MCPServer[Any]:
         code: Annotated[str, Field(description=f"Python source (≤ {CODE_MAX // KB} KB)")],
         path: Annotated[str | None, Field(description="its file name, for the findings")] = None,
     ) -> CheckResult:
-        """Run the lint rules: e.g. JSON/JSONB attributes changed in place and never flagged."""
+        """Run the lint rules: e.g. JSON/JSONB attributes changed in place and never flagged.
+        When ``path`` is a file of a project on disk, the project's models are known."""
         from .. import lint
 
         limit("code", code, CODE_MAX)
         limit("path", path, PATH_MAX)
+        project = _project_of(path)
         try:
-            findings = lint.check_code(code, path=path)
+            findings = lint.check_code(code, path=path, project=project)
         except SyntaxError as exc:
             raise ToolError(f"the code does not parse: {exc.msg} (line {exc.lineno}).") from None
         return CheckResult(findings=[FindingOut(**f.to_json()) for f in findings])
@@ -192,13 +226,24 @@ def build_server(pack: Pack) -> MCPServer[Any]:
     @server.resource(
         "pattern://{name}",
         name="pattern",
-        title="Pattern templates",
-        description="A pattern: its parameters and its Jinja2 templates",
+        title="Pattern",
+        description="A pattern: its parameters and the resources of its Jinja2 templates",
         mime_type="text/markdown",
     )
     @reported("resource")
     async def pattern_resource(name: str) -> str:
         return pattern_document(pack.pattern(name))
+
+    @server.resource(
+        "pattern://{name}/{+template}",
+        name="pattern template",
+        title="Pattern template",
+        description="One Jinja2 template of a pattern, as listed in pattern://{name}",
+        mime_type="text/x-jinja2",
+    )
+    @reported("resource")
+    async def pattern_template(name: str, template: str) -> str:
+        return template_source(pack.pattern(name), template)
 
     @server.resource(
         "skill://SKILL.md",
@@ -253,10 +298,24 @@ def apply_prompt(spec: PatternSpec, task: str, pack: Pack) -> str:
     )
 
 
-def serve(pack: Pack, *, http: tuple[str, int] | None = None) -> None:
-    """Serve ``pack`` over stdio (the default) or streamable HTTP on ``(host, port)``."""
-    server = build_server(pack)
+def serve(
+    pack: Pack,
+    *,
+    http: tuple[str, int] | None = None,
+    token: str | None = None,
+    allowed_hosts: list[str] | None = None,
+    tool_timeout: float = DEFAULT_TIMEOUT,
+) -> None:
+    """Serve ``pack`` over stdio (the default) or streamable HTTP on ``(host, port)``.
+
+    Over HTTP, ``token`` (when given) is the bearer token every request must carry, and the
+    ``Host`` / ``Origin`` headers must name the bound address, ``localhost`` or one of
+    ``allowed_hosts`` (see ``_transport``).
+    """
+    from . import _transport
+
+    server = build_server(pack, tool_timeout=tool_timeout)
     if http is None:
-        server.run("stdio")
+        _transport.run_stdio(server)
     else:
-        server.run("streamable-http", host=http[0], port=http[1])
+        _transport.run_http(server, http[0], http[1], token=token, extra_hosts=allowed_hosts)

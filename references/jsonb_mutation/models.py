@@ -1,0 +1,42 @@
+"""The Agent model and its JSONB column.
+
+The column is declared with ``MutableDict.as_mutable(JSONB())``: setting or
+deleting a TOP-LEVEL key in place marks the row dirty by itself. A change below
+the top level (``obj.col["a"]["b"] = 1``) is NOT tracked and is silently lost:
+use ``jsonb_ops.set_nested`` (flag_modified) or an atomic helper of jsonb_ops.
+The attribute must not be called ``metadata``: Declarative reserves that name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Top-level keys are tracked; nested changes are not (see the module docstring).
+    agent_metadata: Mapped[dict[str, Any]] = mapped_column(
+        MutableDict.as_mutable(JSONB()),
+        default=dict,
+        server_default=text("'{}'::jsonb"),
+    )

@@ -1,0 +1,1 @@
+"""Real-time rooms over WebSocket: settings, frames, manager, backplane, endpoint."""
