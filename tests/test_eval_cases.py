@@ -13,7 +13,10 @@ import pytest
 from backend_patterns.match.evaluate import by_tag, evaluate, load_cases, summary
 from backend_patterns.pack import load_pack
 
-CASES = sorted((Path(__file__).parent / "eval").glob("*.yaml"))
+# real_*.yaml (real issue titles) have their own gates in tests/test_eval_real.py.
+CASES = sorted(
+    p for p in (Path(__file__).parent / "eval").glob("*.yaml") if not p.name.startswith("real_")
+)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backend_patterns._console import render_command
@@ -229,3 +231,37 @@ def test_explain_reports_near_misses() -> None:
     ws = next(r for r in rows if r.pattern == "websocket_handler")
     assert not ws.suggested
     assert ws.fired or ws.near
+
+
+def test_a_runner_up_far_below_the_top_is_not_shown(tmp_path: Path) -> None:
+    from backend_patterns.match._suggest import RUNNER_UP
+    from backend_patterns.pack import load_pack
+
+    for name in ("top", "close", "far"):
+        (tmp_path / "patterns" / name).mkdir(parents=True)
+        (tmp_path / "patterns" / name / "pattern.yaml").write_text(
+            "params: []\nfiles:\n  - {path: a.py, template: a.py.j2}\n"
+        )
+        (tmp_path / "patterns" / name / "a.py.j2").write_text("x = 1\n")
+    (tmp_path / "triggers.yaml").write_text(
+        "version: 1\npatterns:\n  top: {description: T}\n  close: {description: C}\n"
+        "  far: {description: F}\nrules:\n"
+        "  - {id: t, pattern: top, kind: keyword, weight: 0.9, any: [socket]}\n"
+        "  - {id: c, pattern: close, kind: keyword, weight: 0.8, any: [socket]}\n"
+        "  - {id: f, pattern: far, kind: keyword, weight: 0.55, any: [socket]}\n"
+    )
+    pack = load_pack(tmp_path, cache=False)
+    assert RUNNER_UP * 0.9 > 0.55  # 0.55 is far below 0.9; 0.8 is close
+    assert [s.pattern for s in suggest("a socket", pack=pack)] == ["top", "close"]
+
+
+def test_why_does_not_repeat_a_reason() -> None:
+    from backend_patterns.match import Reason, Suggestion
+
+    reasons = (
+        Reason("keyword", "crud.many-verbs", "delete + list + create", 0.6),
+        Reason("keyword", "crud.verbs", "delete + list", 0.45),
+        Reason("path", "crud.path", "app/routes/items.py", 0.4),
+    )
+    why = Suggestion("crud_endpoint", 0.8, "", reasons).why
+    assert why == "keyword 'delete + list + create'; path 'app/routes/items.py'"

@@ -6,16 +6,26 @@ The one place these rules live; the matcher (stems, singular resource names) and
 
 from __future__ import annotations
 
+import os
 import re
 
-# Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud").
-_KEEP = frozenset({"crude", "rested", "restive", "posture", "listen", "readings", "reading"})
+# Words whose stem would collide with a different word of the vocabulary ("crude" -> "crud"):
+# the words of inflect_keep.txt, read on the first call of ``stem``.
+_KEEP: frozenset[str] | None = None
+
+
+def _keep() -> frozenset[str]:
+    global _KEEP
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inflect_keep.txt")
+    with open(path, encoding="utf-8") as handle:
+        _KEEP = frozenset(w.lower() for line in handle for w in line.split("#", 1)[0].split())
+    return _KEEP
 
 
 def stem(word: str) -> str:
     """A light, deterministic stemmer: enough to make 'saving', 'saved' and 'save' agree."""
     w = word.lower()
-    if w in _KEEP:
+    if w in (_KEEP if _KEEP is not None else _keep()):
         return w
     n = len(w)
     if n > 4 and w.endswith("ies"):

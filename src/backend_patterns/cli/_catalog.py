@@ -1,10 +1,11 @@
-"""``bap list``, ``bap show PATTERN`` and ``bap validate [--pack DIR]``."""
+"""``bap list``, ``bap show PATTERN`` and ``bap validate [--pack DIR] [--strict]``."""
 
 from __future__ import annotations
 
 import json
 
 from .._console import make_parser
+from ..errors import UsageError
 from ..pack import Pack, PatternSpec
 
 
@@ -15,19 +16,64 @@ def run(command: str, argv: list[str], help_: str) -> int:
     parser.add_argument("--pack", metavar="DIR", help="use the pack in DIR (or $BAP_PACK)")
     if command != "validate":
         parser.add_argument("--json", action="store_true", help="print JSON")
+    else:
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="also audit the triggers on labelled cases: rare or duplicate entries, "
+            "long regexes, rules no case fires (exit 1 when any)",
+        )
+        parser.add_argument(
+            "--cases",
+            nargs="+",
+            metavar="FILE",
+            help="labelled cases for --strict (default tests/eval/*.yaml and "
+            "../shared/eval/dev.yaml)",
+        )
     args = parser.parse_args(argv)
 
     from ..pack import load_pack
 
     if command == "validate":
+        if args.cases and not args.strict:
+            raise UsageError("--cases goes with --strict.")
         pack = load_pack(args.pack, cache=False)
         rules = len(pack.triggers.get("rules") or [])
         print(f"ok: {pack.root} has {len(pack.patterns)} patterns and {rules} rules.")
-        return 0
+        return _strict(pack, args.cases) if args.strict else 0
     pack = load_pack(args.pack)
     if command == "list":
         return _list(pack, args.json)
     return _show(pack.pattern(args.pattern), args.json)
+
+
+def _strict(pack: Pack, files: list[str] | None) -> int:
+    from pathlib import Path
+
+    from ..match.audit import audit, counts
+    from ..match.evaluate import load_cases
+    from ..pack import TRIGGERS
+    from ..pack._yaml import load_with_lines
+
+    if not files:
+        files = [str(p) for p in sorted(Path("tests/eval").glob("*.yaml"))]
+        files += [f for f in ["../shared/eval/dev.yaml"] if Path(f).is_file()]
+        if not files:
+            raise UsageError(
+                "no labelled cases in tests/eval/*.yaml or ../shared/eval/dev.yaml; "
+                "name them with --cases FILE."
+            )
+    cases = [case for f in files for case in load_cases(f)]
+    _, lines = load_with_lines(pack.root / TRIGGERS)
+    problems = audit(pack, cases, lines)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"strict: no problems on {len(cases)} labelled cases.")
+        return 0
+    summary = ", ".join(f"{n} {sort}" for sort, n in counts(problems).items())
+    print(f"strict: {len(problems)} problems on {len(cases)} labelled cases ({summary}).")
+    return 1
 
 
 def _when(pack: Pack) -> dict[str, list[str]]:

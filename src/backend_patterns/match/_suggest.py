@@ -14,6 +14,10 @@ from ..triggers import Compiled, Hit, prepare, score
 
 MAX_TASK_BYTES = 1_000_000
 MAX_CODE_BYTES = 5_000_000
+# A runner-up is shown only when it is a real alternative: at least this fraction of the top
+# score. Scores are noisy-OR confidences, so 0.9 then 0.55 says "the first, clearly"; a close
+# second (0.9 then 0.8) is worth a look.
+RUNNER_UP = 0.75
 
 # Plain classes, not dataclasses: this module is imported on every prompt.
 
@@ -62,8 +66,15 @@ class Suggestion:
     @property
     def why(self) -> str:
         """One line: the strongest reasons, e.g. ``keyword 'websocket'; path 'app/ws/chat.py'``."""
-        ranked = sorted(self.reasons, key=lambda r: -r.weight)[:3]
-        return "; ".join(f"{r.kind} '{r.matched}'" for r in ranked)
+        shown: list[Reason] = []
+        for reason in sorted(self.reasons, key=lambda r: -r.weight):
+            text = reason.matched.lower()
+            if any(text in r.matched.lower() for r in shown):
+                continue  # 'delete + list' says nothing 'delete + list + create' did not
+            shown.append(reason)
+            if len(shown) == 3:
+                break
+        return "; ".join(f"{r.kind} '{r.matched}'" for r in shown)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,13 +151,18 @@ def suggest(
     top: int = 3,
     pack: Pack | None = None,
 ) -> list[Suggestion]:
-    """Ranked suggestions, best first; an empty list when nothing fits."""
+    """Ranked suggestions, best first; an empty list when nothing fits.
+
+    A runner-up is listed only when its score is at least ``RUNNER_UP`` times the top one.
+    """
     pack = pack or load_pack()
     rules, hits, scores = _evaluate(task, code, path, pack)
     ranked = sorted(
         (s, -rules.order.index(n), n) for n, s in scores.items() if s >= rules.threshold
     )
     ranked.reverse()
+    if ranked:  # runner-ups far below the top are noise, not alternatives
+        ranked = [r for r in ranked if r[0] >= RUNNER_UP * ranked[0][0]]
     out: list[Suggestion] = []
     for value, _, name in ranked[: max(top, 0)]:
         from .infer import infer_params
@@ -158,7 +174,9 @@ def suggest(
                 score=round(value, 4),
                 description=pack.patterns[name].description or rules.descriptions.get(name, ""),
                 reasons=_reasons(hits, name),
-                params=infer_params(pattern, task, code, path, rules.regex, rules.inference),
+                params=infer_params(
+                    pattern, task, code, path, rules.regex, rules.inference, rules.found
+                ),
             )
         )
     return out

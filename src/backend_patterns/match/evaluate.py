@@ -40,7 +40,40 @@ class CaseResult:
         self.ok = (got in expect) if expect else got is None
 
 
+# The keys a case may have, and what each must be: "text" a string, "names" a list of strings;
+# "?" lets it be null. Only task and expect are required.
+CASE_KEYS = {
+    "id": "id",
+    "task": "text",
+    "code": "text?",
+    "path": "text?",
+    "expect": "names",
+    "tags": "names?",
+    "source": "text?",
+    "note": "text?",
+}
+_SAYS = {
+    "id": "a string or a number",
+    "text": "a string",
+    "names": "a list of strings",
+}
+
+
+def _fits(value: Any, want: str) -> bool:
+    if want.endswith("?"):
+        if value is None:
+            return True
+        want = want[:-1]
+    if want == "id":
+        return isinstance(value, str | int) and not isinstance(value, bool)
+    if want == "text":
+        return isinstance(value, str)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def load_cases(path: str) -> list[dict[str, Any]]:
+    """The labelled cases of a YAML file, every field checked: a ``UsageError`` names the
+    file and line of the first one that is wrong."""
     from ..pack._yaml import load_with_lines
 
     data, lines = load_with_lines(_path(path))
@@ -48,12 +81,37 @@ def load_cases(path: str) -> list[dict[str, Any]]:
         raise UsageError(f"{path}: expected a list of cases.")
     for i, case in enumerate(data):
         where = f"{path}:{lines.get((i,), '?')}"
-        if not isinstance(case, dict) or not isinstance(case.get("task"), str):
-            raise UsageError(f"{where}: each case needs a 'task' string.")
-        expect = case.get("expect")
-        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
-            raise UsageError(f"{where}: 'expect' must be a list of pattern names ([] = none).")
+        if not isinstance(case, dict):
+            raise UsageError(f"{where}: each case is a mapping with a 'task' string.")
+        for key in ("task", "expect"):
+            if key not in case:
+                raise UsageError(f"{where}: the case has no '{key}'.")
+        for key, value in case.items():
+            at = f"{path}:{lines.get((i, key), lines.get((i,), '?'))}"
+            want = CASE_KEYS.get(key)
+            if want is None:
+                raise UsageError(
+                    f"{at}: unknown key '{key}' in a case (keys: {', '.join(CASE_KEYS)})."
+                )
+            if not _fits(value, want):
+                says = _SAYS[want.rstrip("?")] + (" or null" if want.endswith("?") else "")
+                hint = " ([] = none)" if key == "expect" else ""
+                raise UsageError(f"{at}: '{key}' must be {says}{hint}, not {_kind(value)}.")
     return data
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, list):
+        return "a list holding a non-string"
+    return "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
 def _path(path: str) -> Any:

@@ -21,13 +21,24 @@ from ..inflect import pascal
 from ..pack import PatternSpec
 
 Compile = Callable[[str], "re.Pattern[str]"]
+Found = Callable[[str, str], bool]
 
 _NAMED = r"\b(?:the|a|an)\s+([A-Z][A-Za-z0-9]+)\s+(?:model|table|entity|resource|class)\b"
-# CRUD endpoints for invoices / routes for tags / service layer for orders
+# CRUD endpoints for invoices / routes for tags / service layer for orders / for blog posts
 _FOR = (
     r"\b(?:for|of|on|manage|managing|expose)\s+(?:the\s+|all\s+|our\s+|my\s+)?"
-    r"([A-Za-z][A-Za-z0-9_]+)\b"
+    r"([A-Za-z][A-Za-z0-9_]+)\b(?:\s+([A-Za-z][A-Za-z0-9]+)\b)?"
 )
+# Endpoints to create, list, update and delete products: the object of a list of CRUD verbs.
+_VERB = r"(?:create|read|get|list|update|edit|patch|delete|remove|add|fetch|retrieve|view)"
+_VERBS = (
+    rf"\b{_VERB}(?:\s*(?:,|/|\band\b|\bor\b|&)\s*{_VERB})*\s*,?\s*(?:/|\band\b|\bor\b|&)\s*"
+    rf"{_VERB}\s+(?:the\s+|all\s+|our\s+|my\s+)?"
+    r"(?!(?:for|to|with|of|on|in|from|by|via|and|or|them|it)\b)([A-Za-z][A-Za-z0-9_]+)\b"
+    r"(?:\s+([A-Za-z][A-Za-z0-9]+)\b)?"
+)
+# products CRUD: a plural word right before the CRUD word.
+_BEFORE_CRUD = r"\b([A-Za-z][A-Za-z0-9]*[a-rt-z]s)\s+(?:CRUD|crud|Crud)\b"
 # /api/v1/warehouses, /projects/{project_id}
 _URL = r"(?:^|[\s(\"'`])/(?:api/)?(?:v\d+/)?([a-z][a-z0-9_-]+)(?:/|\b)"
 _CODE_ENTITY = (
@@ -49,6 +60,10 @@ def _default_compile(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
+def _found(source: str, text: str) -> bool:
+    return re.search(source, text, re.IGNORECASE) is not None
+
+
 class _Reader:
     """One task, code context and path, read against a pack's ``inference`` settings."""
 
@@ -59,8 +74,10 @@ class _Reader:
         path: str | None,
         settings: dict[str, Any],
         compile: Compile,
+        found: Found,
     ) -> None:
         self.task, self.code, self.path, self.compile = task, code, path, compile
+        self.found = found
         self.not_names = {str(w).lower() for w in settings.get("not_names") or ()}
         self.not_files = {str(w) for w in settings.get("not_files") or ()}
         self.not_columns = {str(w) for w in settings.get("not_columns") or ()}
@@ -76,14 +93,25 @@ class _Reader:
         name = pascal(word)
         return name if re.fullmatch(r"[A-Z][A-Za-z0-9]{1,40}", name) else None
 
+    def compound(self, first: str, second: str | None) -> str | None:
+        """``blog posts`` -> BlogPost: a singular word and a plural one name one resource."""
+        if not second or first.endswith("s") or not re.fullmatch(r"[A-Za-z]+", first):
+            return None
+        if re.fullmatch(r"[a-z]+[^su]s", second) is None and not second.endswith("ies"):
+            return None
+        if {first.lower(), second.lower()} & self.not_names:
+            return None
+        return self.candidate(f"{first}_{second}")
+
     def entity(self) -> str | None:
-        sources = [_NAMED, _FOR, _URL]
+        sources = [_NAMED, _FOR, _VERBS, _BEFORE_CRUD, _URL]
         if self.suffixes:
             ends = "|".join(re.escape(s) for s in self.suffixes)
             sources.insert(0, rf"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)*?)(?:{ends})\b")
         for source in sources:
             for match in self.rx(source).finditer(self.task):
-                if found := self.candidate(match.group(1)):
+                two = match.group(2) if match.re.groups > 1 else None
+                if found := self.compound(match.group(1), two) or self.candidate(match.group(1)):
                     return found
         if self.code:
             for source in _CODE_ENTITY:
@@ -117,7 +145,7 @@ class _Reader:
         if isinstance(hint, str):
             return self.source(hint)
         if isinstance(hint, dict):
-            found = self.compile(str(hint["when"])).search(self.task.lower())
+            found = self.found(str(hint["when"]), self.task.lower())
             return str(hint["value"]) if found else None
         return None
 
@@ -129,10 +157,14 @@ def infer_params(
     path: str | None = None,
     compile: Compile = _default_compile,
     settings: dict[str, Any] | None = None,
+    found: Found | None = None,
 ) -> dict[str, str]:
     """The parameters of ``pattern`` that the task, code or path state clearly enough, by the
-    ``infer`` hints of its parameters (each a hint or a list tried in order)."""
-    reader = _Reader(task, code, path, settings or {}, compile)
+    ``infer`` hints of its parameters (each a hint or a list tried in order).
+
+    ``compile`` compiles the engine's own regexes; ``found`` runs a pack's ``when`` regex (the
+    matcher passes one that runs on RE2, linear in the text)."""
+    reader = _Reader(task, code, path, settings or {}, compile, found or _found)
     out: dict[str, str] = {}
     for param in pattern.params:
         for hint in param.infer:

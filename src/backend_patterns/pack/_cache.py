@@ -36,7 +36,8 @@ def cache_key(root: str) -> str:
 
 def _engine_stamp() -> str:
     """Changes whenever the code that prepares a pack changes, so a stale cache is never read:
-    the size and mtime of every module of ``pack/``, ``triggers/`` and ``match/``."""
+    the size and mtime of every module and data file of ``pack/``, ``triggers/`` and
+    ``match/``."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamp = []
     for folder in ("pack", "triggers", "match"):
@@ -45,9 +46,15 @@ def _engine_stamp() -> str:
         except OSError:
             continue
         for entry in entries:
-            if entry.name.endswith(".py"):
+            if entry.name.endswith((".py", ".txt")):
                 info = entry.stat()
                 stamp.append(f"{entry.name}:{info.st_mtime_ns}:{info.st_size}")
+    for name in ("inflect.py", "inflect_keep.txt"):  # stems are part of the prepared rules
+        try:
+            info = os.stat(os.path.join(package, name))
+        except OSError:
+            continue
+        stamp.append(f"{name}:{info.st_mtime_ns}:{info.st_size}")
     return ",".join(stamp)
 
 

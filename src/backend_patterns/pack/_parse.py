@@ -8,12 +8,12 @@ start.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import PackError, did_you_mean
 from ..triggers import BadRegex, kinds, prepare
+from ..triggers._regex import analyse
 from ._locate import PATTERN_FILE, TRIGGERS, source_files
 from ._schema import PATTERN_SCHEMA, TRIGGERS_SCHEMA, Checker, line_of, rule_schema
 from ._yaml import load_with_lines
@@ -182,10 +182,11 @@ def _check_pattern(data: Any, lines: Lines, path: str) -> Any:
         for j, hint in enumerate(hints if isinstance(hints, list) else [hints]):
             if isinstance(hint, dict):
                 try:
-                    re.compile(hint["when"])
-                except re.error as exc:
+                    analyse(hint["when"])
+                except BadRegex as exc:
                     raise PackError(
-                        f"the 'when' regex of param '{param['name']}' does not compile: {exc}.",
+                        f"the 'when' regex of param '{param['name']}' does not compile: "
+                        f"{exc.reason}.",
                         path=path,
                         line=line_of(lines, ("params", i, "infer", j)),
                     ) from None

@@ -12,7 +12,7 @@ from typing import Any
 from .._fs import place, stage
 from ..errors import BapError, OutputExistsError, TemplateError, UnsafePathError
 from ..pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
-from ._jinja import environment
+from ._jinja import OutputTooLarge, environment, render_capped
 from .params import resolve
 
 
@@ -81,6 +81,8 @@ def _template_error(
     line = _traceback_line(exc.__traceback__, template_path)
     if isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
+    elif isinstance(exc, OutputTooLarge):
+        message = str(exc)
     else:
         message = f"{type(exc).__name__}: {exc}"
     return TemplateError(
@@ -107,9 +109,9 @@ def render_pattern(
             continue
         in_path = True
         try:
-            path = env.from_string(spec.path).render(**values)
+            path = render_capped(env.from_string(spec.path), values)
             in_path = False
-            content = env.get_template(spec.template).render(**values)
+            content = render_capped(env.get_template(spec.template), values)
         except Exception as exc:  # a pack template failing in any way is reported, not raised
             raise _template_error(exc, pattern, spec, in_path) from None
         relative = _safe_relative(path)

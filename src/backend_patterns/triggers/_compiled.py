@@ -37,6 +37,8 @@ class Compiled:
         self.inference: dict[str, Any] = prepared.get("inference") or {}
         self._literals: dict[str, list[str]] = prepared.get("literals") or {}
         self._regex: dict[str, re.Pattern[str]] = {}
+        self._programs: dict[str, tuple[Any, bool]] = {}
+        self._encoded: dict[int, tuple[str, bytes]] = {}
         self.state: dict[str, Any] = {}  # what a kind builds once per pack (phrase indexes)
         # Gates: rules indexed by the stems (keyword kinds) or lower-case literal strings
         # (regex kinds) they need. Rules without a gate are always evaluated.
@@ -58,18 +60,87 @@ class Compiled:
         """Compile every regex and load the fuzzy matcher now (for long-running processes)."""
         for rule in self.rules:
             for source in self.kinds[rule.kind].sources(rule):
-                self.regex(source)
+                if rule.kind == "path":
+                    self.regex(source)
+                else:
+                    self.program(source)
         self.vocabulary.correct("warmup")
 
     # -- helpers shared by the kinds -----------------------------------------------------
     def regex(self, source: str) -> re.Pattern[str]:
+        """``source`` compiled by Python's ``re`` (case-insensitive): for the engine's own
+        regexes and the pack's globs, which are trusted or made by the engine itself."""
         compiled = self._regex.get(source)
         if compiled is None:
             compiled = self._regex[source] = re.compile(source, re.IGNORECASE)
         return compiled
 
-    def search(self, source: str, text: str, lowered: str | None = None) -> re.Match[str] | None:
-        """``regex(source).search(text)``; on long texts, only around its required literals.
+    def found(self, source: str, text: str) -> bool:
+        """Whether a regex *of the pack* (an inference hint) occurs in ``text``: on RE2 when it
+        can, in time linear in the text; the cold parse refused those that could not."""
+        program, _ = self.program(source)
+        return program.search(text) is not None
+
+    def program(self, source: str) -> tuple[Any, bool]:
+        """A rule's regex compiled, and whether by RE2: every regex RE2 can run does, in time
+        linear in the text; the others (look-around, backreferences) run on Python's ``re``,
+        and the cold parse refused those that nest repeats ambiguously."""
+        found = self._programs.get(source)
+        if found is None:
+            from ._regex import re2_program
+
+            fast = re2_program(source)
+            found = (
+                (fast, True) if fast is not None else (re.compile(source, re.IGNORECASE), False)
+            )
+            self._programs[source] = found
+        return found
+
+    def _utf8(self, text: str) -> bytes:
+        """``text`` in UTF-8, encoded once per text (RE2 reads bytes; a str would be encoded
+        again on every search)."""
+        key = id(text)
+        found = self._encoded.get(key)
+        if found is None or found[0] is not text:
+            if len(self._encoded) >= 8:
+                self._encoded.clear()
+            found = self._encoded[key] = (text, text.encode("utf-8", "surrogatepass"))
+        return found[1]
+
+    def _find(
+        self, source: str, text: str, spans: list[tuple[int, int]] | None = None
+    ) -> str | None:
+        """What ``source`` first matches in ``text`` (within ``spans``, ascending windows of
+        it, when given), or None."""
+        program, fast = self.program(source)
+        if not fast:
+            for lo, hi in spans or [(0, len(text))]:
+                match = program.search(text, lo, hi)
+                if match:
+                    return str(match.group(0))
+            return None
+        data = self._utf8(text)
+        if spans is None:
+            found = program.search(data)
+            return None if found is None else _decode(found.group(0))
+        ascii_ = len(data) == len(text)
+        char, byte = 0, 0
+        for lo, hi in spans:
+            if ascii_:
+                blo, bhi = lo, hi
+            else:  # windows ascend: count the bytes up to each edge once
+                byte += len(text[char:lo].encode("utf-8", "surrogatepass"))
+                blo = byte
+                byte += len(text[lo:hi].encode("utf-8", "surrogatepass"))
+                bhi, char = byte, hi
+            found = program.search(data, blo, bhi)
+            if found is not None:
+                return _decode(found.group(0))
+        return None
+
+    def search(self, source: str, text: str, lowered: str | None = None) -> str | None:
+        """What ``source`` first matches in ``text``; on long texts, only around its required
+        literals.
 
         A regex that must contain a literal can only match near an occurrence of it, and
         finding a literal is far cheaper than running the regex over every position. Matches
@@ -78,52 +149,52 @@ class Compiled:
         """
         literals = self._literals.get(source)
         if lowered is None or not literals:
-            return self.regex(source).search(text)
+            return self._find(source, text)
         if len(text) < _WINDOWED:  # short: a cheap check for the literals, then the regex
             if not any(literal in lowered for literal in literals):
                 return None  # not even compiled: most regexes of a pack never are
-            return self.regex(source).search(text)
-        compiled = self.regex(source)
+            return self._find(source, text)
         starts: list[int] = []
         for literal in literals:
             at = lowered.find(literal)
             while at != -1:
                 starts.append(at)
                 if len(starts) > _MAX_WINDOWS:
-                    return compiled.search(text)
+                    return self._find(source, text)
                 at = lowered.find(literal, at + 1)
         if len(starts) * (_BEFORE + _AFTER) > len(text):  # dense: one pass is cheaper
-            return compiled.search(text)
+            return self._find(source, text)
         end = -1
+        spans: list[tuple[int, int]] = []
         for at in sorted(starts):
             lo, hi = max(at - _BEFORE, end, 0), min(at + _AFTER, len(text))
             if hi <= lo:
                 continue
-            match = compiled.search(text, lo, hi)
-            if match:
-                return match
+            spans.append((lo, hi))
             end = hi
-        return None
+        return self._find(source, text, spans) if spans else None
 
     def regex_rule(self, rule: Rule, text: str, lowered: str | None = None) -> str | None:
         """What a rule of regexes matched in ``text`` (its any/all/not), or None."""
-        if any(self.search(r, text, lowered) for r in rule.not_):
+        if any(self.search(r, text, lowered) is not None for r in rule.not_):
             return None
         found: list[str] = []
         if rule.any:
             match = None
             for source in rule.any:
                 match = self.search(source, text, lowered)
-                if match:
+                if match is not None:
                     break
             if match is None:
                 return None
-            found.append(match.group(0))
+            found.append(match)
         for group in rule.all:
-            match = next((m for m in (self.search(s, text, lowered) for s in group) if m), None)
+            match = next(
+                (m for m in (self.search(s, text, lowered) for s in group) if m is not None), None
+            )
             if match is None:
                 return None
-            found.append(match.group(0))
+            found.append(match)
         return " + ".join(_short(f) for f in found) if found else None
 
     def glob(self, glob: str) -> re.Pattern[str]:
@@ -186,6 +257,10 @@ class Compiled:
             if near is not None:
                 out.extend(near(self, rule, inputs))
         return out
+
+
+def _decode(found: bytes) -> str:
+    return found.decode("utf-8", "surrogatepass")
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -16,7 +16,7 @@ from ..inflect import stem
 from ._base import Prep
 from ._regex import BadRegex, analyse
 from ._registry import kinds
-from ._tokens import COMMON
+from ._tokens import common_words
 
 # Above this many regexes, a fresh pack's regexes are analysed by two processes at once.
 PARALLEL_FROM = 2000
@@ -100,7 +100,7 @@ def prepare(triggers: dict[str, Any]) -> dict[str, Any]:
             for s in phrase
         }
     )
-    common = COMMON | {w.lower() for w in as_list(settings.get("common_words"))}
+    common = common_words() | {w.lower() for w in as_list(settings.get("common_words"))}
     fuzzy = sorted(w for w in prep.fuzzy if w not in common)
     return {
         "threshold": float(settings.get("threshold", 0.5)),

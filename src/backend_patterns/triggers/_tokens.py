@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-# Everyday words that are never read as typos, nor as targets of a typo correction:
-# "where" is not a misspelt "there", "player" is not a misspelt "layer".
-COMMON = frozenset(
-    """
-about above after again against all also always among another any anyone anything are around
-back because been before being below between both bring build built call called came can cannot
-come could days does doing done down during each either else even ever every from gets give
-given goes going gone good great have having here hers into itself just keep kept know large
-last later least less like likes made make many maybe might more most much must near need never
-next none nothing once only other others ours over own part place same says seem seen should
-show side since some something still such sure take than that their theirs them then there these
-they thing things think this those though through thus time times together under until upon used
-uses using very want wants was were what when where whether which while whom whose why will with
-within without work works would write year years your yours
-test tests later latest player players prayer slayer sever poster listen routine socks serve
-server servers device devices advice lives liver chart charts cheat rooms broom pushy models
-layers dream crate crates related relate notice notion motion delegate activate activated
-crude ticket tickets tickers table tables
-""".split()
-)
+def read_words(path: str) -> frozenset[str]:
+    """The lower-case words of a word-list file: white-space separated, ``#`` comments."""
+    with open(path, encoding="utf-8") as handle:
+        return frozenset(w.lower() for line in handle for w in line.split("#", 1)[0].split())
+
+
+def common_words() -> frozenset[str]:
+    """Everyday words that are never read as typos, nor as targets of a typo correction
+    ("where" is not a misspelt "there"): ``common_words.txt``, read when a pack is prepared,
+    never per prompt (the prepared rules carry the list)."""
+    return read_words(os.path.join(os.path.dirname(os.path.abspath(__file__)), "common_words.txt"))
 
 
 def words(text: str) -> list[str]:
