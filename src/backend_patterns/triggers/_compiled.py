@@ -20,6 +20,8 @@ _MAX_WINDOWS = 20_000
 _BEFORE = 400
 _AFTER = 800
 READS = ("task", "code", "path")
+_GRAM = 3
+_GRAMS_UP_TO = 4096  # texts longer than this are scanned literal by literal
 
 
 class Compiled:
@@ -55,6 +57,18 @@ class Compiled:
                 for literal in rule.gate:
                     gates[rule.reads].setdefault(literal, []).append(i)
         self._gates = {k: sorted(v.items()) for k, v in gates.items()}
+        # The same gates by their first three characters, for short texts: a task is looked up
+        # by the trigrams it has instead of scanning for every literal of the pack.
+        self._by_gram: dict[str, dict[str, list[tuple[str, list[int]]]]] = {}
+        self._short: dict[str, list[tuple[str, list[int]]]] = {}
+        for reads, entries in self._gates.items():
+            grams: dict[str, list[tuple[str, list[int]]]] = {}
+            for literal, indices in entries:
+                if len(literal) >= _GRAM:
+                    grams.setdefault(literal[:_GRAM], []).append((literal, indices))
+                else:
+                    self._short.setdefault(reads, []).append((literal, indices))
+            self._by_gram[reads] = grams
 
     def warm(self) -> None:
         """Compile every regex and load the fuzzy matcher now (for long-running processes)."""
@@ -222,7 +236,17 @@ class Compiled:
             if low is None:
                 continue
             chosen.update(self._ungated[reads])
-            for literal, indices in self._gates[reads]:
+            if len(low) > _GRAMS_UP_TO:  # long code: one scan per literal is cheaper
+                for literal, indices in self._gates[reads]:
+                    if literal in low:
+                        chosen.update(indices)
+                continue
+            by_gram = self._by_gram[reads]
+            for gram in {low[i : i + _GRAM] for i in range(len(low) - _GRAM + 1)}:
+                for literal, indices in by_gram.get(gram, ()):
+                    if literal in low:
+                        chosen.update(indices)
+            for literal, indices in self._short.get(reads, ()):
                 if literal in low:
                     chosen.update(indices)
         return sorted(chosen)
