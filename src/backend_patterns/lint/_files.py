@@ -12,41 +12,12 @@ from pathlib import Path
 
 from .._fs import FileTooLargeError, NotRegularFileError, read_bytes_bounded
 from ..errors import UsageError
+from ..project import SKIP_DIRS as PROJECT_SKIP_DIRS
 from ._findings import FileWarning
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger files are skipped (``max-file-bytes`` in the config)
 
-SKIP_DIRS = frozenset(
-    {
-        ".bzr",
-        ".direnv",
-        ".eggs",
-        ".git",
-        ".git-rewrite",
-        ".hg",
-        ".ipynb_checkpoints",
-        ".mypy_cache",
-        ".nox",
-        ".pants.d",
-        ".pyenv",
-        ".pytest_cache",
-        ".pytype",
-        ".ruff_cache",
-        ".svn",
-        ".tox",
-        ".venv",
-        ".vscode",
-        "__pycache__",
-        "__pypackages__",
-        "_build",
-        "buck-out",
-        "build",
-        "dist",
-        "node_modules",
-        "site-packages",
-        "venv",
-    }
-)
+SKIP_DIRS = PROJECT_SKIP_DIRS  # the project model skips the same folders
 
 
 def _glob_match(pattern: Sequence[str], parts: Sequence[str]) -> bool:

@@ -42,7 +42,7 @@ CACHE_VERSION = 6
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 20_000
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
-# the folders lint/_files.py skips (tests/test_project_index.py checks they stay the same)
+# Folders that hold no project code of the user's (lint/_files.py skips the same ones).
 SKIP_DIRS = frozenset(
     {
         ".bzr",
