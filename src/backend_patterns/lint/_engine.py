@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import JsonAttrError
 from ..project import Project, find_root
-from ._files import MAX_FILE_BYTES, NO_EXCLUDE, Exclude, python_files, read_source
+from ._files import MAX_FILE_BYTES, NO_EXCLUDE, Exclude, python_files, read_all
 from ._findings import FileWarning, Finding, sort_warnings
 from ._noqa import suppressed
 from ._syntax import SYNTAX_CODE, parse_source
@@ -171,29 +171,11 @@ def _init_worker(settings: Settings, codes: tuple[str, ...], max_bytes: int) -> 
     gc.disable()  # a worker only builds trees and drops them; its memory goes with it
 
 
-def _read_all(
-    paths: Iterable[Path], max_bytes: int
-) -> tuple[list[tuple[str, str]], list[FileWarning]]:
-    sources: list[tuple[str, str]] = []
-    warnings: list[FileWarning] = []
-    for path in paths:
-        try:
-            text = read_source(path, max_bytes)
-        except OSError as exc:
-            warnings.append(FileWarning(str(path), 1, 1, f"cannot read ({exc.strerror})"))
-            continue
-        if isinstance(text, FileWarning):
-            warnings.append(text)
-        else:
-            sources.append((str(path), text))
-    return sources, warnings
-
-
 def _check_chunk(paths: list[str]) -> tuple[list[Finding], list[FileWarning]]:
     """In a worker: read, parse and check one chunk of files."""
     assert _WORK is not None, "the worker was not initialised"
     settings, codes, max_bytes = _WORK
-    sources, warnings = _read_all(map(Path, paths), max_bytes)
+    sources, warnings = read_all(map(Path, paths), max_bytes)
     findings, more = _check_parsed(sources, settings, tuple(RULES[c] for c in codes))
     return findings, warnings + more
 
@@ -273,7 +255,7 @@ def check_tree(
             settings = _settings(json_attrs, project, untyped_receivers)
             findings, warnings = _in_workers(files, settings, chosen, jobs, max_bytes)
             return _sorted(findings), sort_warnings(warnings)
-    sources, warnings = _read_all(map(Path, files), max_bytes)
+    sources, warnings = read_all(map(Path, files), max_bytes)
     findings, more = check_sources(
         [*sources, *extra],
         json_attrs,

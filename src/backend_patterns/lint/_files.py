@@ -139,9 +139,16 @@ def read_sources(
 ) -> tuple[list[tuple[str, str]], list[FileWarning]]:
     """``(path, text)`` of every file ``iter_python_files`` finds, once each, and warnings for
     the files that cannot be read (not regular, too large, not UTF-8)."""
+    return read_all(python_files(paths, exclude), max_bytes)
+
+
+def read_all(
+    paths: Iterable[Path], max_bytes: int
+) -> tuple[list[tuple[str, str]], list[FileWarning]]:
+    """``(path, text)`` of each of ``paths``, and a warning for each that cannot be read."""
     sources: list[tuple[str, str]] = []
     warnings: list[FileWarning] = []
-    for path in python_files(paths, exclude):
+    for path in paths:
         try:
             text = read_source(path, max_bytes)
         except OSError as exc:
