@@ -20,7 +20,8 @@ PATTERNS = {"crud_endpoint", "service_layer", "websocket_handler", "jsonb_mutati
 TAGS = {"direct", "paraphrase", "typo", "ambiguous", "negative", "near", "far", "real"}
 SLACK = 2
 # file -> correct cases measured with the triggers as tuned (tuning) / as shipped (frozen)
-MEASURED = {"real_tuning.yaml": 317, "real_frozen.yaml": 203}
+# frozen: 203 before three regexes copied from its titles were removed (they do not generalise)
+MEASURED = {"real_tuning.yaml": 317, "real_frozen.yaml": 200}
 
 
 def _cases(name: str) -> list[dict]:
