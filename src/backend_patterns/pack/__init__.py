@@ -20,7 +20,7 @@ from ._locate import (
     locate,
     source_files,
 )
-from ._records import FileSpec, Pack, ParamSpec, PatternSpec
+from ._records import Dependency, FileSpec, Pack, ParamSpec, PatternSpec
 
 __all__ = [
     "PACK_ENV",
@@ -29,6 +29,7 @@ __all__ = [
     "SKILL_NAME",
     "SKILL_SUBDIR",
     "TRIGGERS",
+    "Dependency",
     "FileSpec",
     "Pack",
     "ParamSpec",

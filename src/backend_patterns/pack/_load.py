@@ -7,7 +7,7 @@ from typing import Any
 
 from ._cache import cache_key, read_cache, write_cache
 from ._locate import locate
-from ._records import FileSpec, Pack, ParamSpec, PatternSpec
+from ._records import Dependency, FileSpec, Pack, ParamSpec, PatternSpec
 
 
 def load_pack(pack_dir: str | os.PathLike[str] | None = None, *, cache: bool = True) -> Pack:
@@ -46,8 +46,19 @@ def _build(root: str, raw: dict[str, Any]) -> Pack:
             for p in data.get("params") or []
         )
         files = tuple(
-            FileSpec(path=f["path"], template=f["template"], tests=bool(f.get("tests", False)))
+            FileSpec(
+                path=f["path"],
+                template=f["template"],
+                tests=bool(f.get("tests", False)),
+                role=str(f.get("role", "")),
+                standalone=bool(f.get("standalone", False)),
+                shared=bool(f.get("shared", False)),
+            )
             for f in data["files"]
+        )
+        dependencies = tuple(
+            Dependency(spec=d["spec"], tests=bool(d.get("tests", False)), when=d.get("when", ""))
+            for d in data.get("dependencies") or []
         )
         patterns[name] = PatternSpec(
             name=name,
@@ -57,6 +68,7 @@ def _build(root: str, raw: dict[str, Any]) -> Pack:
             dir=os.path.join(root, "patterns", name),
             params=params,
             files=files,
+            dependencies=dependencies,
         )
     return Pack(
         dir=root, triggers=raw["triggers"], patterns=patterns, compiled=raw.get("compiled")

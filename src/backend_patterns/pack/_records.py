@@ -80,16 +80,54 @@ class ParamSpec(_Record):
 
 
 class FileSpec(_Record):
-    __slots__ = ("path", "template", "tests")
+    """One file of a pattern. ``role`` names what the file is (models, router, db, app, ...):
+    ``bap add`` places files by role and gives templates each role's module as ``mod``.
+    ``standalone`` files (the app, pytest.ini) are written only by ``bap render``; ``shared``
+    files (a db module, a backplane) are written by ``bap add`` only when the project lacks
+    them."""
 
-    def __init__(self, path: str, template: str, tests: bool = False) -> None:
+    __slots__ = ("path", "template", "tests", "role", "standalone", "shared")
+
+    def __init__(
+        self,
+        path: str,
+        template: str,
+        tests: bool = False,
+        role: str = "",
+        standalone: bool = False,
+        shared: bool = False,
+    ) -> None:
         self.path = path
         self.template = template
         self.tests = tests
+        self.role = role
+        self.standalone = standalone
+        self.shared = shared
+
+
+class Dependency(_Record):
+    """A requirement of a rendering: ``spec`` is a PEP 508 string; ``tests`` marks a
+    test-only one; ``when`` is a Jinja expression over the parameters (empty: always)."""
+
+    __slots__ = ("spec", "tests", "when")
+
+    def __init__(self, spec: str, tests: bool = False, when: str = "") -> None:
+        self.spec = spec
+        self.tests = tests
+        self.when = when
 
 
 class PatternSpec(_Record):
-    __slots__ = ("name", "description", "usage", "summary", "dir", "params", "files")
+    __slots__ = (
+        "name",
+        "description",
+        "usage",
+        "summary",
+        "dir",
+        "params",
+        "files",
+        "dependencies",
+    )
 
     def __init__(
         self,
@@ -100,6 +138,7 @@ class PatternSpec(_Record):
         dir: str,
         params: tuple[ParamSpec, ...],
         files: tuple[FileSpec, ...],
+        dependencies: tuple[Dependency, ...] = (),
     ) -> None:
         self.name = name
         self.description = description
@@ -108,6 +147,7 @@ class PatternSpec(_Record):
         self.dir = dir
         self.params = params
         self.files = files
+        self.dependencies = dependencies
 
     @property
     def directory(self) -> Path:

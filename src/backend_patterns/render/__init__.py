@@ -13,13 +13,31 @@ from .._fs import place, stage
 from ..errors import BapError, OutputExistsError, TemplateError, UnsafePathError
 from ..pack import PATTERN_FILE, FileSpec, Pack, PatternSpec, load_pack
 from ._jinja import OutputTooLarge, environment, render_capped
+from ._target import Ref, SessionRef, Target, module_of, project_context, standalone_context
 from .params import resolve
+
+__all__ = [
+    "Ref",
+    "RenderedFile",
+    "Rendering",
+    "SessionRef",
+    "Target",
+    "module_of",
+    "render",
+    "render_pattern",
+    "write_files",
+]
+
+# Names the import context gives every template; a parameter may not take one of them.
+CONTEXT_NAMES = frozenset({"mod", "base", "session", "models", "standalone"})
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedFile:
-    path: str  # POSIX, relative to the output folder
+    path: str  # POSIX, relative to the output folder (or the project root, for a Target)
     content: str
+    role: str = ""  # what the file is (models, router, ...), from pattern.yaml
+    tests: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +114,50 @@ def render_pattern(
     *,
     with_tests: bool = False,
     pack: Pack | None = None,
+    target: Target | None = None,
 ) -> Rendering:
-    """Render pattern ``name`` with ``params`` (validated, defaults filled in)."""
+    """Render pattern ``name`` with ``params`` (validated, defaults filled in).
+
+    Without ``target`` the rendering is standalone (``bap render``). With one, files marked
+    ``standalone`` are left out, ``shared`` files the project already has are not rendered, and
+    each file goes to its role's path in ``target``."""
     pack = pack or load_pack()
     pattern = pack.pattern(name)
     values = resolve(pattern, params or {})
+    clash = sorted(CONTEXT_NAMES & set(values))
+    if clash:
+        raise BapError(f"pattern {name} has a parameter named {clash[0]!r}, a reserved name.")
     env = environment(pattern.dir)
-    out: list[RenderedFile] = []
-    seen: set[str] = set()
+    chosen: list[tuple[FileSpec, str]] = []
     for spec in pattern.files:
         if spec.tests and not with_tests:
             continue
-        in_path = True
+        if target is not None and (
+            spec.standalone or (spec.shared and spec.role in target.existing)
+        ):
+            continue
         try:
             path = render_capped(env.from_string(spec.path), values)
-            in_path = False
-            content = render_capped(env.get_template(spec.template), values)
         except Exception as exc:  # a pack template failing in any way is reported, not raised
-            raise _template_error(exc, pattern, spec, in_path) from None
-        relative = _safe_relative(path)
+            raise _template_error(exc, pattern, spec, True) from None
+        if target is not None:
+            if spec.role not in target.paths:
+                raise BapError(f"no place for the {spec.role or spec.path!r} file of {name}.")
+            path = target.paths[spec.role]
+        chosen.append((spec, _safe_relative(path)))
+    written = {spec.role: path for spec, path in chosen if spec.role}
+    context = standalone_context(written) if target is None else project_context(target, written)
+    out: list[RenderedFile] = []
+    seen: set[str] = set()
+    for spec, relative in chosen:
+        try:
+            content = render_capped(env.get_template(spec.template), {**values, **context})
+        except Exception as exc:  # a pack template failing in any way is reported, not raised
+            raise _template_error(exc, pattern, spec, False) from None
         if relative in seen:
             raise BapError(f"pattern {name} renders {relative!r} twice; check its file paths.")
         seen.add(relative)
-        out.append(RenderedFile(path=relative, content=content))
+        out.append(RenderedFile(relative, content, role=spec.role, tests=spec.tests))
     return Rendering(pattern=name, params=values, files=out)
 
 
