@@ -38,6 +38,7 @@ ENGINE = {
     "render",
     "lint",
     "project",
+    "scaffold",
     "errors",
     "inflect",
     "_fs",

@@ -56,7 +56,7 @@ def inspector(npx: str, home: Path, *args: str) -> Any:
 def test_inspector_lists_the_tools(npx: str, tmp_path: Path) -> None:
     out = inspector(npx, tmp_path, "--method", "tools/list")
     tools = {t["name"]: t for t in out["tools"]}
-    assert set(tools) == {"suggest_patterns", "render_pattern", "list_patterns", "check_code"}
+    assert set(tools) == {"suggest_patterns", "render_pattern", "plan_add", "list_patterns", "check_code"}
     for tool in tools.values():
         assert tool["annotations"]["readOnlyHint"] is True
         assert tool["annotations"]["openWorldHint"] is False

@@ -36,10 +36,54 @@ def error_line(exc: BapError, word: Callable[[BapError], str] | None = None) -> 
     return f"Error: {word(exc) if word else exc.describe()}"
 
 
-def render_command(pattern: str, params: dict[str, str]) -> str:
-    """The ``bap render`` command line for a suggestion, with its inferred parameters."""
+def render_command(pattern: str, params: dict[str, str], cwd: str | None = None) -> str:
+    """The command line for a suggestion, with its inferred parameters: ``bap add`` in a
+    project ``bap init`` has set up (around ``cwd``, default the current folder), else
+    ``bap render``."""
     sets = "".join(f" --set {_quote(f'{k}={v}')}" for k, v in params.items())
-    return f"bap render {pattern}{sets}"
+    verb = "add" if initialised(cwd) else "render"
+    return f"bap {verb} {pattern}{sets}"
+
+
+_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+
+
+def initialised(cwd: str | None = None) -> bool:
+    """Whether the project around ``cwd`` records its conventions (``[tool.bap]`` with a
+    ``layout``). Plain text, no TOML parser: this runs on every prompt."""
+    import os
+
+    try:
+        here = os.path.abspath(cwd or os.getcwd())
+    except OSError:
+        return False
+    for _ in range(64):
+        candidate = os.path.join(here, "pyproject.toml")
+        if os.path.isfile(candidate) and not os.path.islink(candidate):
+            try:
+                with open(candidate, "rb") as f:
+                    text = f.read(256 * 1024).decode("utf-8", "replace")
+            except OSError:
+                return False
+            return _records_layout(text)
+        if any(os.path.lexists(os.path.join(here, m)) for m in _MARKERS):
+            return False
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
+    return False
+
+
+def _records_layout(text: str) -> bool:
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            inside = line.replace(" ", "") == "[tool.bap]"
+        elif inside and line.partition("=")[0].strip() == "layout":
+            return True
+    return False
 
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-=.,:/@%+")

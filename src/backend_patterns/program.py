@@ -20,6 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("backend_patterns.cli._catalog", "list the patterns of the pack"),
     "show": ("backend_patterns.cli._catalog", "show one pattern: what it is and its parameters"),
     "render": ("backend_patterns.cli._render", "render a pattern into code"),
+    "init": (
+        "backend_patterns.cli._init",
+        "record a project's conventions in [tool.bap] (or start an empty one)",
+    ),
+    "add": ("backend_patterns.cli._add", "add a pattern to your project, wired in"),
     "check": (
         "backend_patterns.cli._check",
         "lint Python for the bugs the patterns prevent (JSONB changes never saved, ...)",

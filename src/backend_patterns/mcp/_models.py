@@ -36,6 +36,16 @@ class RenderResult(BaseModel):
     files: list[FileOut]
 
 
+class PlanResult(BaseModel):
+    pattern: str
+    root: str = Field(description="the project root the plan is for")
+    files: list[str] = Field(description="files bap add would create")
+    edits: list[str] = Field(description="files bap add would edit (the router wiring)")
+    manual: list[str] = Field(description="lines to add by hand, with the reason")
+    notes: list[str]
+    diff: str = Field(description="the unified diff of every change")
+
+
 class PatternOut(BaseModel):
     name: str
     description: str

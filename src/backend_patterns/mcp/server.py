@@ -1,7 +1,8 @@
 """``bap mcp``: the pack over the Model Context Protocol, a thin layer over the engine.
 
 Tools (read-only, typed input and structured output): ``suggest_patterns``, ``render_pattern``,
-``list_patterns``, ``check_code``. Resources: ``pattern://{name}`` (a pattern's parameters and
+``plan_add`` (what ``bap add`` would do in a project, as a diff), ``list_patterns``,
+``check_code``. Resources: ``pattern://{name}`` (a pattern's parameters and
 the list of its templates), ``pattern://{name}/{+template}`` (one template's source) and
 ``skill://SKILL.md``. Prompt: ``apply_pattern``. ``list_patterns`` is a short summary (under
 2 KB); the details are in the resources, each under 16 KB, so a client reads only what it needs.
@@ -34,6 +35,7 @@ from ._models import (
     FindingOut,
     PatternList,
     PatternOut,
+    PlanResult,
     ReasonOut,
     RenderResult,
     SuggestionOut,
@@ -196,6 +198,39 @@ def build_server(pack: Pack, *, tool_timeout: float = DEFAULT_TIMEOUT) -> MCPSer
         files = render(pattern, given, with_tests=with_tests, pack=pack)
         return RenderResult(
             pattern=pattern, files=[FileOut(path=f.path, content=f.content) for f in files]
+        )
+
+    @server.tool(annotations=READ_ONLY, title="Plan adding a pattern to a project")
+    @reported("tool")
+    async def plan_add(
+        pattern: Annotated[str, Field(description="the pattern name, see list_patterns")],
+        project: Annotated[str, Field(description="a folder or file of the project (on disk)")],
+        params: Annotated[
+            dict[str, str | int | bool] | None,
+            Field(description="render parameters by name, see list_patterns"),
+        ] = None,
+        with_tests: Annotated[bool, Field(description="also add the pattern's tests")] = True,
+    ) -> PlanResult:
+        """What `bap add` would do in a project set up by `bap init`: the files it would
+        create and the edits (router wiring), as a unified diff. Writes nothing."""
+        from .. import scaffold
+
+        limit("project", project, PATH_MAX)
+        given = dict(params or {})
+        if len(given) > PARAMS_MAX:
+            raise UsageError(f"too many parameters: {len(given)} (the limit is {PARAMS_MAX}).")
+        for key, value in given.items():
+            limit(f"params.{key}", str(value), PARAM_VALUE_MAX)
+        plan = scaffold.plan_add(project, pattern, given, pack=pack, with_tests=with_tests)
+        out = plan.as_json()
+        return PlanResult(
+            pattern=pattern,
+            root=out["root"],
+            files=[f["path"] for f in out["files"]],
+            edits=out["edits"],
+            manual=out["manual"],
+            notes=out["notes"],
+            diff=out["diff"],
         )
 
     @server.tool(annotations=READ_ONLY, title="List patterns")

@@ -10,6 +10,9 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
+from ._names import dotted, last
+from ._wiring import wiring
+
 Summary = dict[str, Any]
 TypeRef = list[Any]  # [head name, mutable wrapper name or None]
 
@@ -34,20 +37,6 @@ IN_PLACE = frozenset(
         "discard",
     }
 )
-
-
-def dotted(node: ast.expr | None) -> str | None:
-    """``a.b.C`` for ``a.b.C``, ``C`` for ``C``; None for anything else."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
-
-
-def last(name: str | None) -> str | None:
-    return None if name is None else name.rpartition(".")[2]
 
 
 def type_ref(node: ast.expr) -> TypeRef | None:
@@ -406,4 +395,5 @@ def summarize(tree: ast.Module, module: str) -> Summary:
         "classes": classes,
         "flaggers": flaggers,
         "changers": changers,
+        "wiring": wiring(tree, list(_module_level(tree.body))),
     }

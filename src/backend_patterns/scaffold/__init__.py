@@ -1,0 +1,264 @@
+"""Adding a pattern to the user's own project, by the conventions ``bap init`` recorded.
+
+``plan_add(path, pattern, params)`` computes everything ``bap add`` would do, writing nothing:
+the files to create (never an existing one), the edits (the router included in the app), the
+lines to add by hand where an edit is not certain, and the requirements the project lacks.
+``apply(plan)`` carries it out, all or nothing. ``diff(plan)`` is the unified diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import BapError
+from ..pack import Pack, load_pack
+from ..project import Project, find_root
+from ..render import module_of, render_pattern
+from ._config import recorded
+from ._place import folder_of, target_for
+from ._wire import include_router
+
+__all__ = ["AddExistsError", "Change", "Plan", "apply", "diff", "plan_add", "project_root"]
+
+_ROUTER = re.compile(r"^router(?::\s*APIRouter)?\s*=\s*APIRouter\(", re.MULTILINE)
+
+
+class AddExistsError(BapError):
+    """A file ``bap add`` would create is already there: nothing is changed."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} already exists; nothing was changed.")
+        self.path = path
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str  # POSIX, relative to the project root
+    new: str
+    old: str | None = None  # None: the file is created
+    role: str = ""
+
+
+@dataclass(slots=True)
+class Plan:
+    root: Path
+    pattern: str
+    params: dict[str, Any]
+    changes: list[Change] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)  # lines to add by hand, with the reason
+    notes: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "params": self.params,
+            "root": str(self.root),
+            "files": [{"path": c.path, "role": c.role} for c in self.changes if c.old is None],
+            "edits": [c.path for c in self.changes if c.old is not None],
+            "manual": self.manual,
+            "notes": self.notes,
+            "requirements": self.requirements,
+            "diff": diff(self),
+        }
+
+
+def project_root(path: str | Path) -> Path:
+    """The root of the project around ``path``."""
+    given = Path(path).expanduser()
+    if not given.exists():
+        raise BapError(f"{given} does not exist.")
+    root = find_root(given)
+    return (root or (given if given.is_dir() else given.parent)).resolve()
+
+
+def _inside(root: Path, relative: str) -> Path:
+    target = root / relative
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        raise BapError(f"cannot resolve {relative}.") from None
+    if not resolved.is_relative_to(root):
+        raise BapError(f"{relative} leads outside the project (a link?); nothing was changed.")
+    return target
+
+
+def _refuse_clash(root: Path, relative: str) -> None:
+    """A file that is there, or would hide (or be hidden by) a package of the same name."""
+    target = _inside(root, relative)
+    if target.exists() or target.is_symlink():
+        raise AddExistsError(relative)
+    if relative.endswith(".py") and (root / relative[:-3]).is_dir():
+        raise BapError(f"{relative} would hide the package {relative[:-3]}/; nothing was changed.")
+    for parent in Path(relative).parents:
+        if str(parent) in {"", "."}:
+            break
+        if (root / parent).is_file() or (root / f"{parent}.py").is_file():
+            raise BapError(f"{parent}/ would clash with the file there; nothing was changed.")
+
+
+def _module_file(root: Path, import_root: str, module: str) -> str | None:
+    base = (
+        posixpath.join(import_root, *module.split("."))
+        if import_root
+        else module.replace(".", "/")
+    )
+    for candidate in (f"{base}.py", f"{base}/__init__.py"):
+        if (root / candidate).is_file():
+            return candidate
+    return None
+
+
+def _read(root: Path, relative: str) -> str:
+    from .._fs import read_text_bounded
+
+    try:
+        return read_text_bounded(_inside(root, relative), 2 * 1024 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BapError(f"cannot read {relative}: {exc}.") from None
+
+
+def _first_party(root: Path, import_root: str) -> frozenset[str]:
+    folder = root / import_root if import_root else root
+    names = {p.stem for p in folder.glob("*.py")} | {
+        p.parent.name for p in folder.glob("*/__init__.py")
+    }
+    return frozenset(names)
+
+
+def plan_add(
+    path: str | Path,
+    pattern: str,
+    params: dict[str, Any] | None = None,
+    *,
+    pack: Pack | None = None,
+    with_tests: bool = True,
+) -> Plan:
+    """What ``bap add pattern`` would do in the project around ``path``; writes nothing."""
+    root = project_root(path)
+    conv = recorded(root)
+    if conv is None:
+        raise BapError(f"{root} has no [tool.bap] conventions; run 'bap init' there first.")
+    pack = pack or load_pack()
+    spec = pack.pattern(pattern)
+    alone = render_pattern(pattern, params, with_tests=with_tests, pack=pack)
+    by_role = {f.role: f.path for f in alone.files}
+    files = [(s, by_role[s.role]) for s in spec.files if s.role in by_role]
+    files += [(s, s.path) for s in spec.files if s.standalone and s.role not in by_role]
+    target, inits = target_for(root, conv, pattern, alone.params, files)
+    models = _models(root)
+    if models:
+        from dataclasses import replace
+
+        target = replace(target, models=models)
+    rendering = render_pattern(pattern, params, with_tests=with_tests, pack=pack, target=target)
+    plan = Plan(root=root, pattern=pattern, params=rendering.params)
+    for relative in inits:
+        _refuse_clash(root, relative)
+        plan.changes.append(Change(relative, "", role="package"))
+    for f in rendering.files:
+        _refuse_clash(root, f.path)
+        plan.changes.append(Change(f.path, f.content, role=f.role))
+    folder = folder_of(rendering.params, pattern)
+    for f in rendering.files:
+        if not f.tests and _ROUTER.search(f.content):
+            _wire(plan, conv, f.path, folder)
+    if conv.alembic and any(f.role == "models" for f in rendering.files):
+        plan.notes.append(
+            f"Alembic: make the revision with `alembic revision --autogenerate -m "
+            f"'add {folder}'`, then `alembic upgrade head`."
+        )
+    return plan
+
+
+def _models(root: Path) -> dict[str, dict[str, str]]:
+    """The project's models by class name: module and table, for foreign keys."""
+    project = Project.load(root)
+    out: dict[str, dict[str, str]] = {}
+    for summary in project.summaries.values():
+        tables = summary.get("wiring", {}).get("tables", {})
+        for name, table in tables.items():
+            module = summary["module"]
+            if module.startswith("src."):
+                module = module[4:]
+            out.setdefault(name, {"module": module, "table": table, "pk_type": "int"})
+    return out
+
+
+def _wire(plan: Plan, conv: Any, router_path: str, folder: str) -> None:
+    module = module_of(router_path, conv.import_root)
+    alias = f"{folder}_router"
+    where, _, obj = conv.include.partition(":")
+    lines = (f"from {module} import router as {alias}", f"{obj or 'app'}.include_router({alias})")
+    if not conv.include:
+        plan.manual.append(f"no app or router that includes routers was found; add: {lines}")
+        return
+    relative = _module_file(plan.root, conv.import_root, where)
+    if relative is None:
+        plan.manual.append(f"{where} was not found; add to it: {'; '.join(lines)}")
+        return
+    current = next((c for c in plan.changes if c.path == relative), None)
+    text = current.new if current else _read(plan.root, relative)
+    wiring = include_router(text, obj, module, alias, _first_party(plan.root, conv.import_root))
+    if wiring.text is None:
+        plan.manual.append(f"add to {relative} ({wiring.reason}): {'; '.join(wiring.lines)}")
+        return
+    if wiring.text == text:
+        return
+    if current is not None:
+        plan.changes[plan.changes.index(current)] = Change(relative, wiring.text, current.old)
+    else:
+        plan.changes.append(Change(relative, wiring.text, text, role="wiring"))
+
+
+def diff(plan: Plan) -> str:
+    """The unified diff of the plan, ``a/`` and ``b/`` paths as git writes them."""
+    out: list[str] = []
+    for c in plan.changes:
+        old = [] if c.old is None else c.old.splitlines(keepends=True)
+        new = c.new.splitlines(keepends=True)
+        before = "/dev/null" if c.old is None else f"a/{c.path}"
+        out.extend(difflib.unified_diff(old, new, before, f"b/{c.path}"))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def apply(plan: Plan) -> list[str]:
+    """Carry out ``plan``: new files are created only where nothing is (never overwritten),
+    edited files only if unchanged since planned. All or nothing. Returns the paths changed."""
+    from .._fs import place, stage, write_atomic
+
+    for c in plan.changes:
+        target = _inside(plan.root, c.path)
+        if c.old is None:
+            _refuse_clash(plan.root, c.path)
+        elif _read(plan.root, c.path) != c.old:
+            raise BapError(f"{c.path} changed since the plan was made; nothing was changed.")
+        del target
+    created: list[Path] = []
+    edited: list[tuple[Path, str]] = []
+    try:
+        for c in plan.changes:
+            target = plan.root / c.path
+            if c.old is None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                place(stage(target, c.new), target, create_only=True)
+                created.append(target)
+            else:
+                write_atomic(target, c.new)
+                edited.append((target, c.old))
+    except (OSError, BapError) as exc:
+        for path in created:
+            path.unlink(missing_ok=True)
+        for path, old in edited:
+            write_atomic(path, old)
+        if isinstance(exc, FileExistsError):
+            raise AddExistsError(str(exc.filename)) from None
+        if isinstance(exc, BapError):
+            raise
+        raise BapError(f"cannot write {exc.filename or plan.root}: {exc.strerror}.") from None
+    return [c.path for c in plan.changes]

@@ -1,0 +1,172 @@
+"""Sample projects of each layout, for ``bap init`` and ``bap add``: small, runnable FastAPI
+projects with their own declarative base, async session dependency, app and a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PYPROJECT = """[project]
+name = "sample"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["fastapi>=0.115", "sqlalchemy[asyncio]>=2.0", "asyncpg>=0.30"]
+
+[tool.pytest.ini_options]
+pythonpath = ["{pythonpath}"]
+asyncio_default_fixture_loop_scope = "function"
+
+[tool.ruff]
+line-length = 100
+"""
+
+DB = '''"""The database: engine, sessions and the declarative base."""
+
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+engine = create_async_engine(os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///./app.db"))
+SessionMaker = async_sessionmaker(engine, expire_on_commit=False)
+
+
+class {base}(DeclarativeBase):
+    """The base of every model."""
+
+
+async def {provider}() -> AsyncIterator[AsyncSession]:
+    async with SessionMaker() as session:
+        yield session
+{alias}'''
+
+ALIAS = """
+
+SessionDep = Annotated[AsyncSession, Depends({provider})]
+"""
+
+MODEL = '''"""The users."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from {db} import {base}
+
+
+class User({base}):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+'''
+
+ROUTER = '''"""The users' endpoints."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/users")
+
+
+@router.get("/count")
+async def count() -> dict[str, int]:
+    return {{"users": 0}}
+'''
+
+MAIN = '''"""The application."""
+
+from fastapi import FastAPI
+
+from {router_module} import router as users_router
+
+app = FastAPI(title="sample")
+app.include_router(users_router)
+'''
+
+TEST = """from fastapi.testclient import TestClient
+
+from {main} import app
+
+
+def test_users_count() -> None:
+    assert TestClient(app).get("/users/count").json() == {{"users": 0}}
+"""
+
+LAYOUTS = ("flat", "package", "src", "domain", "layered")
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def make(root: Path, layout: str) -> Path:
+    """Write a sample project of ``layout`` into ``root``; returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    alias = ALIAS.format(provider="get_session")
+    if layout == "flat":
+        files = {
+            "db.py": DB.format(base="Base", provider="get_session", alias=alias),
+            "models.py": MODEL.format(db="db", base="Base"),
+            "users.py": ROUTER.format(),
+            "main.py": MAIN.format(router_module="users"),
+            "tests/test_users.py": TEST.format(main="main"),
+        }
+        pythonpath = "."
+    elif layout in {"package", "src"}:
+        pre = "src/shop" if layout == "src" else "app"
+        pkg = "shop" if layout == "src" else "app"
+        files = {
+            f"{pre}/__init__.py": "",
+            f"{pre}/db.py": DB.format(base="Base", provider="get_session", alias=alias),
+            f"{pre}/models.py": MODEL.format(db=f"{pkg}.db", base="Base"),
+            f"{pre}/users.py": ROUTER.format(),
+            f"{pre}/main.py": MAIN.format(router_module=f"{pkg}.users"),
+            "tests/test_users.py": TEST.format(main=f"{pkg}.main"),
+        }
+        pythonpath = "src" if layout == "src" else "."
+    elif layout == "domain":
+        # A dependency function (no Annotated alias) and a base named Model.
+        files = {
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/core/database.py": DB.format(base="Model", provider="get_db", alias=""),
+            "app/users/__init__.py": "",
+            "app/users/models.py": MODEL.format(db="app.core.database", base="Model"),
+            "app/users/views.py": ROUTER.format(),
+            "app/main.py": MAIN.format(router_module="app.users.views"),
+            "tests/test_users.py": TEST.format(main="app.main"),
+        }
+        pythonpath = "."
+    elif layout == "layered":
+        files = {
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/core/db.py": DB.format(base="Base", provider="get_session", alias=""),
+            "app/api/__init__.py": "",
+            "app/api/deps.py": '"""Dependencies."""\n\nfrom typing import Annotated\n\n'
+            "from fastapi import Depends\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+            "from app.core.db import get_session\n\n"
+            "SessionDep = Annotated[AsyncSession, Depends(get_session)]\n",
+            "app/api/routes/__init__.py": "",
+            "app/api/routes/users.py": ROUTER.format(),
+            "app/api/main.py": '"""All routes."""\n\nfrom fastapi import APIRouter\n\n'
+            "from app.api.routes import users\n\napi_router = APIRouter()\n"
+            "api_router.include_router(users.router)\n",
+            "app/models/__init__.py": "",
+            "app/models/user.py": MODEL.format(db="app.core.db", base="Base"),
+            "app/schemas/__init__.py": "",
+            "app/main.py": '"""The application."""\n\nfrom fastapi import FastAPI\n\n'
+            'from app.api.main import api_router\n\napp = FastAPI(title="sample")\n'
+            "app.include_router(api_router)\n",
+            "tests/test_users.py": TEST.format(main="app.main"),
+        }
+        pythonpath = "."
+    else:
+        raise ValueError(layout)
+    files["pyproject.toml"] = PYPROJECT.format(pythonpath=pythonpath)
+    write(root, files)
+    return root
