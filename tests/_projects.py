@@ -170,3 +170,84 @@ def make(root: Path, layout: str) -> Path:
     files["pyproject.toml"] = PYPROJECT.format(pythonpath=pythonpath)
     write(root, files)
     return root
+
+
+ALEMBIC_INI = """[alembic]
+script_location = %(here)s/migrations
+"""
+
+ENV = '''"""Alembic's environment: the project's metadata, over asyncpg."""
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import {main}  # noqa: F401  (every router, so every model)
+import {models}  # noqa: F401
+from {db} import {base}
+
+target_metadata = {base}.metadata
+
+
+def run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main() -> None:
+    engine = create_async_engine(os.environ["DATABASE_URL"])
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+        await connection.commit()
+    await engine.dispose()
+
+
+asyncio.run(main())
+'''
+
+FIRST_REVISION = '''"""users
+
+Revision ID: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("email", sa.String(200), nullable=False, unique=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("users")
+'''
+
+
+def add_alembic(
+    root: Path,
+    *,
+    main: str = "app.main",
+    models: str = "app.models",
+    db: str = "app.db",
+    base: str = "Base",
+) -> None:
+    """Alembic in the project: an async env.py and a first revision for the users table."""
+    write(
+        root,
+        {
+            "alembic.ini": ALEMBIC_INI,
+            "migrations/env.py": ENV.format(main=main, models=models, db=db, base=base),
+            "migrations/versions/0001_users.py": FIRST_REVISION,
+        },
+    )

@@ -243,3 +243,23 @@ def test_suggestions_name_bap_add_once_the_project_is_initialised(tmp_path: Path
     assert bap("init", cwd=root).returncode == 0
     assert command() == "bap add crud_endpoint --set resource=Invoice"
     assert " add crud_endpoint --set resource=Invoice" in hook()
+
+
+def test_next_steps_name_what_the_project_lacks_and_deps_declares_it(tmp_path: Path) -> None:
+    root = make(tmp_path / "p", "package")
+    assert bap("init", cwd=root).returncode == 0
+    plan = json.loads(bap("add", "websocket_handler", "--dry-run", "--json", cwd=root).stdout)
+    names = {m.split(">")[0].split("[")[0] for m in plan["missing"]}
+    assert "websockets" in names  # without it uvicorn answers every upgrade with 404
+    assert "fastapi" not in names  # declared by the project
+    assert plan["install"].startswith("python -m pip install ")
+    assert "'websockets" in plan["install"]
+
+    done = bap("add", "websocket_handler", "--deps", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "install what the project lacks" not in done.stdout
+    text = (root / "pyproject.toml").read_text()
+    assert '"websockets' in text
+    assert "[dependency-groups]" in text
+    again = json.loads(bap("add", "jsonb_mutation", "--dry-run", "--json", cwd=root).stdout)
+    assert not {m for m in again["missing"] if m.startswith(("websockets", "pytest"))}

@@ -23,16 +23,21 @@ def run(command: str, argv: list[str], help_: str) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     parser.add_argument("--json", action="store_true", help="print the files and edits as JSON")
     parser.add_argument("--no-tests", action="store_true", help="do not add the pattern's tests")
+    parser.add_argument(
+        "--deps", action="store_true", help="declare what the project lacks in pyproject.toml"
+    )
     parser.add_argument("--pack", metavar="DIR", help="use the pack in DIR")
     args = parser.parse_args(argv)
     params = parse_sets(args.params)
 
     from ..pack import load_pack
-    from ..scaffold import apply, diff, plan_add
+    from ..scaffold import apply, diff, plan_add, with_dependencies
 
     plan = plan_add(
         args.project, args.pattern, params, pack=load_pack(args.pack), with_tests=not args.no_tests
     )
+    if args.deps:
+        with_dependencies(plan)
     if not args.dry_run:
         apply(plan)
     if args.json:
@@ -56,4 +61,8 @@ def run(command: str, argv: list[str], help_: str) -> int:
             print(f"  {line}")
     for note in plan.notes:
         print(note)
+    if plan.install:
+        print(f"install what the project lacks:\n  {plan.install}")
+    elif args.deps and (plan.missing or plan.missing_tests):
+        print("declared in pyproject.toml: " + ", ".join(plan.missing + plan.missing_tests))
     return 0

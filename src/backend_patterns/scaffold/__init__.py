@@ -23,7 +23,16 @@ from ._config import recorded
 from ._place import folder_of, target_for
 from ._wire import include_router
 
-__all__ = ["AddExistsError", "Change", "Plan", "apply", "diff", "plan_add", "project_root"]
+__all__ = [
+    "AddExistsError",
+    "Change",
+    "Plan",
+    "apply",
+    "diff",
+    "plan_add",
+    "project_root",
+    "with_dependencies",
+]
 
 _ROUTER = re.compile(r"^router(?::\s*APIRouter)?\s*=\s*APIRouter\(", re.MULTILINE)
 
@@ -53,6 +62,9 @@ class Plan:
     manual: list[str] = field(default_factory=list)  # lines to add by hand, with the reason
     notes: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # not declared (nor installed here)
+    missing_tests: list[str] = field(default_factory=list)  # the same, for the tests
+    install: str = ""  # the shell line that installs what is missing
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +76,8 @@ class Plan:
             "manual": self.manual,
             "notes": self.notes,
             "requirements": self.requirements,
+            "missing": self.missing + self.missing_tests,
+            "install": self.install,
             "diff": diff(self),
         }
 
@@ -158,7 +172,10 @@ def plan_add(
         target = replace(target, models=models)
     rendering = render_pattern(pattern, params, with_tests=with_tests, pack=pack, target=target)
     plan = Plan(root=root, pattern=pattern, params=rendering.params)
+    rendered = {f.path for f in rendering.files}
     for relative in inits:
+        if relative in rendered:
+            continue
         _refuse_clash(root, relative)
         plan.changes.append(Change(relative, "", role="package"))
     for f in rendering.files:
@@ -169,11 +186,140 @@ def plan_add(
         if not f.tests and _ROUTER.search(f.content):
             _wire(plan, conv, f.path, folder)
     if conv.alembic and any(f.role == "models" for f in rendering.files):
-        plan.notes.append(
-            f"Alembic: make the revision with `alembic revision --autogenerate -m "
-            f"'add {folder}'`, then `alembic upgrade head`."
-        )
+        _migrate(plan, conv, pack, target, pattern, params, folder)
+    _requirements(plan, spec, rendering.params, with_tests)
     return plan
+
+
+def _requirements(plan: Plan, spec: Any, values: dict[str, Any], with_tests: bool) -> None:
+    """What the project lacks: compared with its declared requirements and, when bap runs in
+    the project's own environment, with what is installed there."""
+    import os
+    import sys
+
+    from ..render import _deps
+
+    wanted = _deps.requirements(spec, values, with_tests=with_tests)
+    plan.requirements = [d.spec for d in wanted]
+    declared = _deps.declared_requirements(plan.root)
+    env = os.environ.get("VIRTUAL_ENV") or sys.prefix
+    here = Path(env).resolve().is_relative_to(plan.root)
+    plan.missing = _deps.missing(
+        [d for d in wanted if not d.tests], declared, check_installed=here
+    )
+    plan.missing_tests = _deps.missing(
+        [d for d in wanted if d.tests], declared, check_installed=here
+    )
+    everything = plan.missing + [m for m in plan.missing_tests if m not in plan.missing]
+    plan.install = _deps.install_line(everything, tool=_deps.project_tool(plan.root))
+
+
+def with_dependencies(plan: Plan) -> None:
+    """Also declare what is missing in pyproject.toml: runtime requirements in
+    ``[project] dependencies``, test ones in the ``dev`` dependency group."""
+    from ._config import declare
+
+    if not plan.missing and not plan.missing_tests:
+        return
+    current = next((c for c in plan.changes if c.path == "pyproject.toml"), None)
+    old = (
+        current.new
+        if current
+        else (
+            _read(plan.root, "pyproject.toml") if (plan.root / "pyproject.toml").exists() else None
+        )
+    )
+    new = declare(old, plan.missing, plan.missing_tests)
+    change = Change("pyproject.toml", new, current.old if current else old, role="dependencies")
+    if current is not None:
+        plan.changes[plan.changes.index(current)] = change
+    else:
+        plan.changes.append(change)
+    plan.install = ""
+
+
+def _migrate(
+    plan: Plan,
+    conv: Any,
+    pack: Pack,
+    target: Any,
+    pattern: str,
+    params: dict[str, Any] | None,
+    folder: str,
+) -> None:
+    """Add an Alembic revision for the new tables, or say how to make one."""
+    import os
+    from dataclasses import replace
+
+    from ..pack import bundled_pack_dir
+    from ..render import Ref
+    from . import _alembic
+
+    message = f"add {folder}"
+    manual = (
+        f"Alembic: make the revision with `alembic revision --autogenerate -m '{message}'`, "
+        "then `alembic upgrade head`"
+    )
+    if os.path.realpath(pack.dir) != os.path.realpath(bundled_pack_dir()):
+        plan.notes.append(manual + " (revisions are made only from the bundled pack).")
+        return
+    try:
+        import alembic  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        plan.notes.append(manual + " (Alembic is not installed where bap runs).")
+        return
+    versions = _alembic.versions_folder(plan.root, conv.alembic)
+    base_module, _, base_name = conv.base.partition(":")
+    convention = None
+    base_file = _module_file(plan.root, conv.import_root, base_module) if base_module else None
+    if base_file is not None:
+        convention = _alembic.naming_convention(_read(plan.root, base_file), base_name)
+    elif "db" in target.paths:
+        db = next(c for c in plan.changes if c.path == target.paths["db"])
+        convention = _alembic.naming_convention(db.new, "Base")
+    isolated = replace(target, base=Ref(_alembic.BASE_MODULE, "Base"))
+    again = render_pattern(pattern, params, with_tests=False, pack=pack, target=isolated)
+    sources = [f.content for f in again.files if f.role == "models"]
+    try:
+        rev, text = _alembic.revision(
+            sources,
+            convention,
+            message,
+            _alembic.heads(plan.root / versions),
+            lambda code: _formatted(plan.root, code),
+        )
+    except Exception as exc:  # our rendering failing to load is a note, not a crash
+        plan.notes.append(f"{manual} (no revision was made: {type(exc).__name__}: {exc}).")
+        return
+    path = posixpath.join(versions, f"{rev}_{message.replace(' ', '_')}.py")
+    _refuse_clash(plan.root, path)
+    plan.changes.append(Change(path, text, role="migration"))
+    plan.notes.append("Alembic: apply the new revision with `alembic upgrade head`.")
+
+
+def _formatted(root: Path, code: str) -> str:
+    """``code`` through ``ruff format`` with the project's configuration, when ruff is here."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).is_file():
+        return code
+    try:
+        done = subprocess.run(
+            [ruff, "format", "--stdin-filename", "revision.py", "-"],
+            input=code,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return code
+    return done.stdout if done.returncode == 0 and done.stdout else code
 
 
 def _models(root: Path) -> dict[str, dict[str, str]]:

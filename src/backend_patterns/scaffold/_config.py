@@ -118,3 +118,40 @@ def record(old: str | None, conv: Conventions) -> str:
             sub[key] = value
         bap["paths"] = sub
     return tomlkit.dumps(doc)
+
+
+def declare(old: str | None, runtime: list[str], tests: list[str]) -> str:
+    """The pyproject text ``old`` with ``runtime`` added to ``[project] dependencies`` and
+    ``tests`` to the ``dev`` group of ``[dependency-groups]``; formatting kept."""
+    import tomlkit
+
+    try:
+        doc = tomlkit.parse(old) if old is not None else tomlkit.document()
+    except tomlkit.exceptions.ParseError as exc:
+        raise BapError(f"pyproject.toml is not valid TOML: {exc}.") from None
+    if runtime:
+        project: Any = doc.get("project")
+        if project is None:
+            raise BapError("pyproject.toml has no [project] table to declare dependencies in.")
+        deps: Any = project.get("dependencies")
+        if deps is None:
+            deps = tomlkit.array()
+            project["dependencies"] = deps
+        for spec in runtime:
+            deps.append(spec)
+        if len(deps) > 1:
+            deps.multiline(True)
+    if tests:
+        groups: Any = doc.get("dependency-groups")
+        if groups is None:
+            groups = tomlkit.table()
+            doc["dependency-groups"] = groups
+        dev: Any = groups.get("dev")
+        if dev is None:
+            dev = tomlkit.array()
+            groups["dev"] = dev
+        for spec in tests:
+            dev.append(spec)
+        if len(dev) > 1:
+            dev.multiline(True)
+    return tomlkit.dumps(doc)
