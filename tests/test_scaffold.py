@@ -263,3 +263,34 @@ def test_next_steps_name_what_the_project_lacks_and_deps_declares_it(tmp_path: P
     assert "[dependency-groups]" in text
     again = json.loads(bap("add", "jsonb_mutation", "--dry-run", "--json", cwd=root).stdout)
     assert not {m for m in again["missing"] if m.startswith(("websockets", "pytest"))}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("package", '"../../etc"', "dotted module name"),
+        ("base", '"app.db"', "module:name"),
+        ("tests", '"../elsewhere"', "inside the project"),
+        ("router-file", '"../x.py"', "module file name"),
+        ("layout", '"weird"', "layout is one of"),
+        ("session", "3", "must be a string"),
+    ],
+)
+def test_hostile_tool_bap_values_are_refused(
+    key: str, value: str, says: str, tmp_path: Path
+) -> None:
+    root = make(tmp_path / "p", "package")
+    assert bap("init", cwd=root).returncode == 0
+    path = root / "pyproject.toml"
+    text = path.read_text()
+    lines = [line for line in text.splitlines() if not line.startswith(f"{key} =")]
+    at = lines.index("[tool.bap]") + 1
+    lines.insert(at, f"{key} = {value}")
+    path.write_text("\n".join(lines) + "\n")
+    before = snapshot(root)
+    done = bap("add", "jsonb_mutation", cwd=root)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Error: ")
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(root) == before

@@ -3,6 +3,7 @@ reads. Read with tomllib; written with tomlkit, so the user's formatting and com
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ _KEYS = {
     "router-file",
     "paths",
 }
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_REF = re.compile(_DOTTED.pattern + r":[A-Za-z_]\w*")
 LAYOUTS = ("flat", "package", "src", "domain", "layered", "empty")
 
 
@@ -72,6 +75,17 @@ def recorded(root: Path) -> Conventions | None:
             if part == ".." or Path(value).is_absolute():
                 raise BapError(f"[tool.bap] {key} must stay inside the project: {value!r}.")
         setattr(conv, key.replace("-", "_"), value)
+    for key in ("app", "include", "base", "session", "session_provider", "settings"):
+        value = getattr(conv, key)
+        if value and not _REF.fullmatch(value):
+            name = key.replace("_", "-")
+            raise BapError(
+                f"[tool.bap] {name} must be 'module:name' (e.g. app.db:Base): {value!r}."
+            )
+    if conv.package and not _DOTTED.fullmatch(conv.package):
+        raise BapError(f"[tool.bap] package must be a dotted module name, not {conv.package!r}.")
+    if not re.fullmatch(r"[A-Za-z_]\w*\.py", conv.router_file):
+        raise BapError(f"[tool.bap] router-file must be a module file name: {conv.router_file!r}.")
     if conv.layout not in LAYOUTS:
         raise BapError(
             f"[tool.bap] layout must be one of {', '.join(LAYOUTS)}; not {conv.layout!r}."
