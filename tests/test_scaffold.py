@@ -272,7 +272,7 @@ def test_next_steps_name_what_the_project_lacks_and_deps_declares_it(tmp_path: P
         ("base", '"app.db"', "module:name"),
         ("tests", '"../elsewhere"', "inside the project"),
         ("router-file", '"../x.py"', "module file name"),
-        ("layout", '"weird"', "layout is one of"),
+        ("layout", '"weird"', "layout must be one of"),
         ("session", "3", "must be a string"),
     ],
 )
