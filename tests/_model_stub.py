@@ -2,13 +2,18 @@
 
 ``ModelStub`` is a threaded HTTP server on 127.0.0.1 that records every request body and answers
 with what a script returns. It speaks the Anthropic Messages API (``POST /v1/messages``, SSE when
-``stream`` is true, plus ``count_tokens``) and the OpenAI Responses API (``POST .../responses``,
-SSE). It is bounded: after ``max_requests`` model requests, or ``timeout`` seconds, it answers
-503 to everything and ``wait`` returns; ``close`` stops it.
+``stream`` is true, plus ``count_tokens``), the OpenAI Responses API (``POST .../responses``,
+SSE) and the Gemini API (``POST .../models/M:generateContent``, ``:streamGenerateContent`` as
+SSE, ``:countTokens``). It is bounded: after ``max_requests`` model requests, or ``timeout``
+seconds, it answers 503 to everything; leaving the ``with`` block stops it.
 
 A script gets the request body (a dict) and returns a list of content blocks in Anthropic's
 shape: ``{"type": "text", "text": ...}`` or ``{"type": "tool_use", "name": ..., "input": ...}``;
-the Responses encoder turns ``tool_use`` into a ``function_call`` item.
+the Responses encoder turns ``tool_use`` into a ``function_call`` item (with the block's
+``namespace``, when it has one: Codex groups an MCP server's tools in a ``namespace`` tool), and
+``{"type": "custom_tool_use", "name": ..., "input": "text"}`` into a ``custom_tool_call`` (a
+freeform tool such as Codex's ``apply_patch``). The Gemini encoder turns ``tool_use`` into a
+``functionCall`` part.
 """
 
 from __future__ import annotations
@@ -82,6 +87,9 @@ class ModelStub:
                 if path.endswith("/count_tokens"):
                     self._json(200, {"input_tokens": max(1, len(raw) // 4)})
                     return
+                if path.endswith(":countTokens"):
+                    self._json(200, {"totalTokens": max(1, len(raw) // 4)})
+                    return
                 with stub._lock:
                     over = stub._done.is_set() or len(stub.requests) >= stub.max_requests
                     if not over:
@@ -97,6 +105,8 @@ class ModelStub:
                     self._anthropic(body, blocks, serial)
                 elif path.endswith("/responses"):
                     self._responses(body, blocks, serial)
+                elif path.endswith((":generateContent", ":streamGenerateContent")):
+                    self._gemini(blocks, stream=path.endswith(":streamGenerateContent"))
                 else:
                     self._json(404, {"error": {"message": f"stub: no {path}"}})
 
@@ -178,10 +188,19 @@ class ModelStub:
                 items: list[dict[str, Any]] = []
                 for i, block in enumerate(blocks):
                     if block["type"] == "tool_use":
-                        items.append({
+                        call = {
                             "type": "function_call", "id": f"fc_{serial}_{i}",
                             "call_id": f"call_{serial}_{i}", "name": block["name"],
                             "arguments": json.dumps(block["input"]), "status": "completed",
+                        }  # fmt: skip
+                        if block.get("namespace"):  # a tool inside a `namespace` tool
+                            call["namespace"] = block["namespace"]
+                        items.append(call)
+                    elif block["type"] == "custom_tool_use":  # a freeform tool: text input
+                        items.append({
+                            "type": "custom_tool_call", "id": f"ctc_{serial}_{i}",
+                            "call_id": f"call_{serial}_{i}", "name": block["name"],
+                            "input": block["input"], "status": "completed",
                         })  # fmt: skip
                     else:
                         items.append({
@@ -220,6 +239,31 @@ class ModelStub:
                 events.append(("response.completed", {"type": "response.completed",
                                                       "response": done}))  # fmt: skip
                 self._sse(events)
+
+            def _gemini(self, blocks: list[Block], *, stream: bool) -> None:
+                parts: list[dict[str, Any]] = []
+                for block in blocks:
+                    if block["type"] == "tool_use":
+                        parts.append({"functionCall": {"name": block["name"],
+                                                       "args": block["input"]}})  # fmt: skip
+                    else:
+                        parts.append({"text": block["text"]})
+                answer = {
+                    "candidates": [{"content": {"role": "model", "parts": parts},
+                                    "finishReason": "STOP", "index": 0}],
+                    "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 10,
+                                      "totalTokenCount": 20},
+                    "modelVersion": "stub",
+                }  # fmt: skip
+                if not stream:
+                    self._json(200, answer)
+                    return
+                data = f"data: {json.dumps(answer)}\r\n\r\n".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

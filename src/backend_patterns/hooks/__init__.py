@@ -1,8 +1,14 @@
-"""Claude Code hooks as plain functions: a hook payload in, the hook's JSON output (or None) out.
+"""Assistant hooks as plain functions: a hook payload in, the hook's JSON output (or None) out.
 
-``prompt`` (UserPromptSubmit) adds a short, factual note when a pattern fits the prompt.
-``pre-tool`` / ``post-tool`` (PreToolUse / PostToolUse on Write, Edit and MultiEdit) run the
-BAP001 check on the Python text an edit produces and report what the edit introduced.
+``prompt`` (UserPromptSubmit; Gemini CLI's BeforeAgent) adds a short, factual note when a pattern
+fits the prompt. ``pre-tool`` / ``post-tool`` (PreToolUse / PostToolUse on Claude Code's Write,
+Edit and MultiEdit and Codex's ``apply_patch``; Gemini CLI's BeforeTool / AfterTool on
+``write_file`` and ``replace``) run the BAP001 check on the Python text an edit produces and
+report what the edit introduced.
+
+Claude Code and Codex send the same payload shape and read the same answers (Codex's edit tool
+is ``apply_patch``, whose input is a patch); Gemini CLI has its own event names and answers.
+The agent is told by ``--agent`` or read from the payload (``agent_of``).
 
 This module is on the hot path of every prompt: it imports only the standard library at the top
 and the engine (matcher, check) inside the functions that need it.
@@ -24,6 +30,11 @@ if TYPE_CHECKING:
     from ..project import Project
 
 EDIT_TOOLS = ("Write", "Edit", "MultiEdit")
+GEMINI_TOOLS = {"write_file": "Write", "replace": "Edit"}  # Gemini CLI's edit tools, as Claude's
+PATCH_TOOL = "apply_patch"  # Codex
+AGENTS = ("claude", "codex", "gemini")
+GEMINI_EVENTS = {"BeforeAgent": "UserPromptSubmit", "BeforeTool": "PreToolUse",
+                 "AfterTool": "PostToolUse"}  # fmt: skip
 MAX_OUTPUT = 9_000  # Claude Code caps hook output at 10,000 characters
 MAX_FILE = 1_000_000  # larger files are not checked
 TOP = 2
@@ -33,12 +44,26 @@ class HookPayloadError(BapError):
     """A payload that is not what the hook contract describes (a missing or mistyped field)."""
 
 
-def pack_for(cwd: str | None) -> Pack:
-    """The project's installed pack when present (a team's edits take effect), else the default."""
+def pack_for(cwd: str | None, agent: str | None = None) -> Pack:
+    """The project's installed pack when present (a team's edits take effect), else the default.
+
+    With ``agent``, the pack installed in that agent's skill folder is preferred.
+    """
     from ..pack import installed_pack_dir, load_pack
 
-    folder = installed_pack_dir(cwd) if cwd else None
+    folder = None
+    if cwd:
+        folder = (installed_pack_dir(cwd, agent) if agent else None) or installed_pack_dir(cwd)
     return load_pack(folder)
+
+
+def agent_of(payload: Mapping[str, Any], agent: str | None = None) -> str:
+    """The agent that sent ``payload``: ``agent`` when given, else read from its fields."""
+    if agent:
+        return agent
+    if payload.get("hook_event_name") in GEMINI_EVENTS:
+        return "gemini"
+    return "codex" if payload.get("tool_name") == PATCH_TOOL else "claude"
 
 
 def _field(payload: Mapping[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
@@ -67,8 +92,21 @@ def _shown(path: str, cwd: str | None) -> str:
 # ---- UserPromptSubmit -------------------------------------------------------------------------
 
 
-def prompt_context(prompt: str, cwd: str | None = None, pack: Pack | None = None) -> str | None:
-    """The additional context for a prompt: which pattern fits, why, and how to render it."""
+def advice(command: str, program: str = "bap") -> str:
+    """``command`` (a ``bap ...`` line) as it runs where the hook runs: ``program`` for ``bap``."""
+    if program == "bap" or not command.startswith("bap "):
+        return command
+    return f"{program} {command[len('bap ') :]}"
+
+
+def prompt_context(
+    prompt: str, cwd: str | None = None, pack: Pack | None = None, *, program: str = "bap"
+) -> str | None:
+    """The additional context for a prompt: which pattern fits, why, and how to render it.
+
+    ``program`` is how the hook itself was run (``bap``, or ``<python> -m backend_patterns``
+    for a ``--local`` install), so the command it suggests runs where the hook runs.
+    """
     from ..match import suggest
 
     pack = pack or pack_for(cwd)
@@ -87,20 +125,22 @@ def prompt_context(prompt: str, cwd: str | None = None, pack: Pack | None = None
         if spec is not None:
             templates = ", ".join(f.template for f in spec.files)
             lines.append(f"  Template: {_shown(spec.dir, cwd)}/ ({templates})")
-        lines.append(f"  Render: {render_command(s.pattern, s.params)}")
+        lines.append(f"  Render: {advice(render_command(s.pattern, s.params), program)}")
     return _clip("\n".join(lines))
 
 
-def prompt_hook(payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    """UserPromptSubmit: ``{"hookSpecificOutput": {... "additionalContext"}}`` or None."""
+def prompt_hook(
+    payload: Mapping[str, Any], *, agent: str | None = None, program: str = "bap"
+) -> dict[str, Any] | None:
+    """UserPromptSubmit (BeforeAgent): ``{"hookSpecificOutput": {... "additionalContext"}}``."""
     prompt = _field(payload, "prompt", str)
-    cwd = _field(payload, "cwd", str, required=False)
-    context = prompt_context(prompt, cwd or os.getcwd())
+    cwd = _field(payload, "cwd", str, required=False) or os.getcwd()
+    pack = pack_for(cwd, agent)
+    context = prompt_context(prompt, cwd, pack, program=program)
     if context is None:
         return None
-    return {
-        "hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "additionalContext": context}
-    }
+    event = "BeforeAgent" if agent_of(payload, agent) == "gemini" else "UserPromptSubmit"
+    return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": context}}
 
 
 # ---- PreToolUse / PostToolUse -----------------------------------------------------------------
@@ -222,37 +262,102 @@ def describe(findings: list[Finding], path: str) -> str:
     return _clip("\n".join([head, *body]))
 
 
-def tool_hook(payload: Mapping[str, Any], *, deny: bool = False) -> dict[str, Any] | None:
-    """PreToolUse / PostToolUse on Write|Edit|MultiEdit.
+def _patched(
+    event: str, tool_input: Mapping[str, Any], cwd: str | None
+) -> list[tuple[str, str | None, str]]:
+    """``(path, before, after)`` for each Python file a Codex ``apply_patch`` adds or changes."""
+    from . import _patch
 
-    PostToolUse reports a finding with ``decision: block`` (Claude reads the reason and fixes
-    it). PreToolUse refuses the edit only with ``deny``; otherwise it stays silent, because an
+    text = next(
+        (v for k in ("command", "patch", "input") if isinstance(v := tool_input.get(k), str)),
+        None,
+    )
+    if text is None:
+        raise HookPayloadError("hook payload field 'tool_input.command' is missing.")
+    try:
+        hunks = _patch.parse(text)
+    except ValueError as exc:
+        raise HookPayloadError(str(exc)) from None
+    out: list[tuple[str, str | None, str]] = []
+    for hunk in hunks:
+        if hunk.kind == "delete" or not hunk.target.endswith(".py"):
+            continue
+        path = os.path.abspath(os.path.join(cwd or ".", hunk.target))
+        if hunk.kind == "add":
+            out.append((path, None, hunk.added()))
+            continue
+        if event == "PreToolUse":
+            disk = _read(os.path.abspath(os.path.join(cwd or ".", hunk.path)))
+            after = _patch.apply(disk, hunk.chunks) if disk is not None else None
+            out.append((path, disk, after) if after is not None else (path, None, hunk.added()))
+        else:
+            disk = _read(path)
+            if disk is None:
+                out.append((path, None, hunk.added()))
+            else:
+                out.append((path, _patch.apply(disk, _patch.reverse(hunk.chunks)), disk))
+    return out
+
+
+def edited_files(
+    event: str, tool: str, tool_input: Mapping[str, Any], cwd: str | None
+) -> list[tuple[str, str | None, str]]:
+    """``(path, before, after)`` for each Python file the edit tool call touches."""
+    if tool == PATCH_TOOL:
+        return _patched(event, tool_input, cwd)
+    if tool in GEMINI_TOOLS:
+        tool_input = {**tool_input, "replace_all": bool(tool_input.get("allow_multiple"))}
+        tool = GEMINI_TOOLS[tool]
+    if tool not in EDIT_TOOLS:
+        return []
+    file_path = _field(tool_input, "file_path", str)
+    if not file_path.endswith(".py"):
+        return []
+    path = os.path.abspath(os.path.join(cwd or ".", file_path))
+    before, after = texts_of_edit(event, tool, tool_input, _read(path))
+    return [(path, before, after)]
+
+
+def tool_hook(
+    payload: Mapping[str, Any], *, deny: bool = False, agent: str | None = None
+) -> dict[str, Any] | None:
+    """PreToolUse / PostToolUse (Gemini CLI: BeforeTool / AfterTool) on the edit tools.
+
+    PostToolUse reports a finding with ``decision: block`` (Claude Code and Codex read the reason
+    and fix it; Gemini CLI gets it as ``additionalContext`` appended to the tool's result).
+    PreToolUse refuses the edit only with ``deny``; otherwise it stays silent, because an
     ``allow`` would also skip the user's own permission prompt.
     """
-    event = _field(payload, "hook_event_name", str)
+    who = agent_of(payload, agent)
+    name = _field(payload, "hook_event_name", str)
+    event = GEMINI_EVENTS.get(name, name)
     if event not in {"PreToolUse", "PostToolUse"}:
-        raise HookPayloadError(f"hook_event_name '{event}' is not PreToolUse or PostToolUse.")
+        raise HookPayloadError(f"hook_event_name '{name}' is not a before- or after-tool event.")
     if event == "PreToolUse" and not deny:
         return None
     tool = _field(payload, "tool_name", str)
-    if tool not in EDIT_TOOLS:
+    if tool not in EDIT_TOOLS and tool not in GEMINI_TOOLS and tool != PATCH_TOOL:
         return None
     tool_input = _field(payload, "tool_input", Mapping)
-    file_path = _field(tool_input, "file_path", str)
-    if not file_path.endswith(".py"):
-        return None
     cwd = _field(payload, "cwd", str, required=False)
-    path = os.path.abspath(os.path.join(cwd or ".", file_path))
-    before, after = texts_of_edit(event, tool, tool_input, _read(path))
-    if len(after) > MAX_FILE:
+    reasons = []
+    for path, before, after in edited_files(event, tool, tool_input, cwd):
+        if len(after) > MAX_FILE:
+            continue
+        try:
+            findings = introduced(before, after, path)
+        except SyntaxError:
+            continue  # half-written code: nothing to say about it yet
+        if findings:
+            reasons.append(describe(findings, _shown(path, cwd)))
+    if not reasons:
         return None
-    try:
-        findings = introduced(before, after, path)
-    except SyntaxError:
-        return None  # half-written code: nothing to say about it yet
-    if not findings:
-        return None
-    reason = describe(findings, _shown(path, cwd))
+    reason = _clip("\n".join(reasons))
+    if who == "gemini":
+        if event == "PostToolUse":
+            context = {"hookEventName": "AfterTool", "additionalContext": reason}
+            return {"hookSpecificOutput": context}
+        return {"decision": "deny", "reason": reason}
     if event == "PostToolUse":
         return {"decision": "block", "reason": reason}
     return {

@@ -1,4 +1,4 @@
-"""``bap hook prompt|pre-tool|post-tool [--deny]``: Claude Code hook adapters.
+"""``bap hook prompt|pre-tool|post-tool [--deny] [--agent AGENT]``: assistant hook adapters.
 
 Reads the hook payload (JSON) on stdin and writes the hook's JSON answer on stdout. The logic is
 in ``backend_patterns.hooks``; this module only does the I/O.
@@ -10,6 +10,9 @@ includes taking too long (a pack regex that backtracks, a payload that never end
 one line on stderr and ends the process with ``os._exit(0)``, before anything reaches stdout.
 The payload is read up to ``MAX_PAYLOAD`` bytes; a longer one is ignored.
 Argument parsing is by hand because argparse costs a noticeable share of a hook's start-up.
+
+The command a hook suggests is spelled as the hook itself was run: ``bap``, or, when it runs as
+``<python> -m backend_patterns`` (a ``--local`` install), that same interpreter and module.
 """
 
 from __future__ import annotations
@@ -20,21 +23,28 @@ import sys
 from ..errors import UsageError, did_you_mean
 
 EVENTS = ("prompt", "pre-tool", "post-tool")
+AGENTS = ("claude", "codex", "gemini")  # as hooks.AGENTS; kept here to import nothing more
 MAX_PAYLOAD = 4 * 1024 * 1024
 TIMEOUT_ENV = "BAP_HOOK_TIMEOUT"
 DEFAULT_TIMEOUT = 2.0
 
-USAGE = """usage: bap hook {prompt,pre-tool,post-tool} [--deny]
+USAGE = """usage: bap hook {prompt,pre-tool,post-tool} [--deny] [--agent {claude,codex,gemini}]
 
-Claude Code hook adapters: the hook payload (JSON) on stdin, the hook's answer on stdout.
+Assistant hook adapters: the hook payload (JSON) on stdin, the hook's answer on stdout.
 
-  prompt      UserPromptSubmit: add the pattern that fits the prompt as context
-  pre-tool    PreToolUse on Write|Edit|MultiEdit: with --deny, refuse an edit that adds BAP001
-  post-tool   PostToolUse on Write|Edit|MultiEdit: report a BAP001 problem the edit added
+  prompt      UserPromptSubmit (Gemini CLI: BeforeAgent): add the pattern that fits the prompt
+  pre-tool    PreToolUse (BeforeTool) on the edit tools: with --deny, refuse an edit that adds
+              a BAP001 problem
+  post-tool   PostToolUse (AfterTool) on the edit tools: report a BAP001 problem the edit added
+
+The edit tools: Write, Edit, MultiEdit (Claude Code), apply_patch (Codex), write_file and
+replace (Gemini CLI).
 
 options:
-  --deny      (pre-tool) refuse the edit instead of reporting it afterwards
-  -h, --help  show this help and exit"""
+  --deny          (pre-tool) refuse the edit instead of reporting it afterwards
+  --agent AGENT   the assistant that runs the hook (default: read from the payload); its
+                  installed pack is used and its answer format spoken
+  -h, --help      show this help and exit"""
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
@@ -53,15 +63,34 @@ def run(command: str, argv: list[str], help_: str) -> int:
             hint=f"Did you mean '{guess}'?" if guess else None,
         )
     deny = False
-    for option in options:
+    agent: str | None = None
+    rest = iter(options)
+    for option in rest:
+        name, _, value = option.partition("=")
         if option == "--deny" and event == "pre-tool":
             deny = True
+        elif name == "--agent":
+            agent = value if value else next(rest, "")
+            if agent not in AGENTS:
+                raise UsageError(
+                    f"unknown agent '{agent}' for 'bap hook' (choose from: {', '.join(AGENTS)})."
+                )
         else:
             raise UsageError(
                 f"unknown option '{option}' for 'bap hook {event}'.",
-                hint="Only 'pre-tool' takes --deny.",
+                hint="Only 'pre-tool' takes --deny; every event takes --agent.",
             )
-    return serve(event, deny=deny)
+    return serve(event, deny=deny, agent=agent)
+
+
+def program() -> str:
+    """How this process was started, as a command prefix: ``bap``, or ``<python> -m ...``."""
+    main = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if main != "__main__.py":
+        return "bap"
+    import shlex
+
+    return f"{shlex.quote(sys.executable)} -m backend_patterns"
 
 
 def _timeout() -> float:
@@ -106,7 +135,7 @@ def _read_payload() -> bytes:
     return data
 
 
-def serve(event: str, *, deny: bool = False) -> int:
+def serve(event: str, *, deny: bool = False, agent: str | None = None) -> int:
     """Read one payload on stdin, answer on stdout. Always exits 0 (fail open)."""
     import json
 
@@ -118,9 +147,9 @@ def serve(event: str, *, deny: bool = False) -> int:
         from .. import hooks
 
         if event == "prompt":
-            answer = hooks.prompt_hook(payload)
+            answer = hooks.prompt_hook(payload, agent=agent, program=program())
         else:
-            answer = hooks.tool_hook(payload, deny=deny)
+            answer = hooks.tool_hook(payload, deny=deny, agent=agent)
     except Exception as exc:  # fail open: never block the user because of our bug
         from ..errors import BapError
 

@@ -2,10 +2,10 @@
 
 ``install_agent`` copies the pack into the folder the agent reads skills from, with a manifest of
 what it wrote (``.bap-manifest.json``: each file's sha256), and merges our MCP server (and, for
-Claude Code, three hooks) into the agent's config files. Every change is planned and checked
-first and then made all together (``_plan``): a refusal or a failed write leaves every file as
-it was. ``uninstall_agent`` removes only the files whose content is still exactly what install
-wrote and only the entries that are exactly ours; the rest is kept and named.
+Claude Code, Codex and Gemini CLI, three hooks) into the agent's config files. Every change is
+planned and checked first and then made all together (``_plan``): a refusal or a failed write
+leaves every file as it was. ``uninstall_agent`` removes only the files whose content is still
+exactly what install wrote and only the entries that are exactly ours; the rest is kept and named.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from typing import Any
 from .._fs import read_bytes_bounded
 from ..pack import SKILL_NAME
 from ._claude import (
+    CODEX_HOOKS,
+    GEMINI_HOOKS,
+    Events,
     Report,
     claude_mcp_add_line,
     cursor_snippet,
@@ -61,6 +64,9 @@ class Agent:
     mcp_key: str  # the table or object that holds the servers
     mcp_style: str  # how an entry is spelled: claude, vscode, opencode
     hooks: str  # what we do about hooks, for the docs and the CLI
+    hook_file: str | None = None  # the JSON file our hooks go in (not Claude: see install_agent)
+    user_hook_file: str | None = None  # ... relative to the home folder
+    hook_events: Events | None = None
 
 
 AGENTS: dict[str, Agent] = {
@@ -84,7 +90,10 @@ AGENTS: dict[str, Agent] = {
             ".codex/config.toml",
             "mcp_servers",
             "claude",
-            "none installed",
+            "three hooks in .codex/hooks.json",
+            ".codex/hooks.json",
+            ".codex/hooks.json",
+            CODEX_HOOKS,
         ),
         Agent(
             "cursor",
@@ -114,7 +123,10 @@ AGENTS: dict[str, Agent] = {
             ".gemini/settings.json",
             "mcpServers",
             "claude",
-            "none installed",
+            "three hooks in .gemini/settings.json",
+            ".gemini/settings.json",
+            ".gemini/settings.json",
+            GEMINI_HOOKS,
         ),
         Agent(
             "opencode",
@@ -305,21 +317,55 @@ def _mcp_path(agent: Agent, root: Path, user: bool) -> Path | None:
     return None if rel is None else root / rel
 
 
-def _plan_mcp(plan: Plan, agent: Agent, path: Path, report: Report, *, add: bool) -> None:
-    if path.suffix == ".toml":
-        from ._toml import plan_toml
+def _plan_configs(
+    plan: Plan,
+    agent: Agent,
+    root: Path,
+    report: Report,
+    *,
+    add: bool,
+    user: bool,
+    mcp: bool = True,
+    deny: bool = False,
+) -> None:
+    """Plan our hooks (for an agent with a hook file) and MCP server into the agent's config
+    files, or out of them; one write per file when both go into the same one."""
+    files: dict[Path, list[Any]] = {}  # path -> [as read, its text, as it will be]
 
-        plan_toml(plan, path, report, add=add, plan_text=_plan_text)
-        return
-    config, text = load_json(path)
-    if add:
-        new = merge_mcp(config, agent.mcp_key, agent.mcp_style, str(path), report)
-    else:
-        new = remove_mcp(config, agent.mcp_key, agent.mcp_style)
-    if new == config and text is not None:
-        report.unchanged.append(str(path))
-        return
-    _plan_json(plan, path, text, new, report)
+    def entry(path: Path) -> list[Any]:
+        if path not in files:
+            config, text = load_json(path)
+            files[path] = [config, text, config]
+        return files[path]
+
+    hook_rel = agent.user_hook_file if user else agent.hook_file
+    if agent.hook_events is not None and hook_rel is not None:
+        path = root / hook_rel
+        held = entry(path)
+        if add:
+            held[2] = merge_hooks(
+                held[2], deny=deny, where=str(path), events=agent.hook_events, agent=agent.name
+            )
+        else:
+            held[2] = remove_hooks(held[2], events=agent.hook_events, agent=agent.name)
+    path_or_none = _mcp_path(agent, root, user)
+    if path_or_none is not None and mcp:
+        path = path_or_none
+        if path.suffix == ".toml":
+            from ._toml import plan_toml
+
+            plan_toml(plan, path, report, add=add, plan_text=_plan_text)
+        else:
+            held = entry(path)
+            if add:
+                held[2] = merge_mcp(held[2], agent.mcp_key, agent.mcp_style, str(path), report)
+            else:
+                held[2] = remove_mcp(held[2], agent.mcp_key, agent.mcp_style)
+    for path, (config, text, new) in files.items():
+        if new == config and text is not None:
+            report.unchanged.append(str(path))
+        else:
+            _plan_json(plan, path, text, new, report)
 
 
 # ---- install / uninstall ----------------------------------------------------------------------
@@ -336,7 +382,7 @@ def install_agent(
     local: bool = False,
     pack_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Install the skill, the MCP server (for Claude Code: with ``mcp``) and Claude's hooks."""
+    """Install the skill, the MCP server (for Claude Code: with ``mcp``) and the hooks."""
     from ..pack import load_pack
 
     agent = AGENTS[agent_name]
@@ -355,9 +401,21 @@ def install_agent(
             report.unchanged.append(str(settings_path))
         else:
             _plan_json(plan, settings_path, text, new, report)
-    path = _mcp_path(agent, root, user)
-    if path is not None and (mcp or agent.name != "claude"):
-        _plan_mcp(plan, agent, path, report, add=True)
+    _plan_configs(
+        plan,
+        agent,
+        root,
+        report,
+        add=True,
+        user=user,
+        mcp=mcp or agent.name != "claude",
+        deny=deny,
+    )
+    if agent.name == "codex" and agent.hook_events is not None:
+        report.notes.append(
+            "Codex runs a new or changed hook only once you trust it: start codex and review "
+            "them with /hooks."
+        )
     plan.commit()
     return report
 
@@ -382,9 +440,7 @@ def uninstall_agent(agent_name: str, root: Path, *, user: bool = False) -> Repor
                 report.unchanged.append(str(settings_path))
             else:
                 _plan_json(plan, settings_path, text, new, report)
-    path = _mcp_path(agent, root, user)
-    if path is not None:
-        _plan_mcp(plan, agent, path, report, add=False)
+    _plan_configs(plan, agent, root, report, add=False, user=user)
     plan.commit()
     return report
 

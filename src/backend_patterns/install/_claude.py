@@ -18,11 +18,23 @@ from ..pack import SKILL_NAME
 from ._commands import HOOK_ARGUMENTS, InstallError, hook_command, mcp_entry, our_hook, our_mcp
 
 HOOK_MATCHER = "Write|Edit|MultiEdit"
-# event -> (matcher or None, hook argument)
-HOOKS: dict[str, tuple[str | None, str]] = {
+Events = dict[str, tuple[str | None, str]]  # event -> (matcher or None, hook argument)
+HOOKS: Events = {
     "UserPromptSubmit": (None, HOOK_ARGUMENTS[0]),
     "PreToolUse": (HOOK_MATCHER, HOOK_ARGUMENTS[1]),
     "PostToolUse": (HOOK_MATCHER, HOOK_ARGUMENTS[2]),
+}
+# Codex: Claude Code's events and file shape (.codex/hooks.json); its edit tool is apply_patch.
+CODEX_HOOKS: Events = {
+    "UserPromptSubmit": (None, HOOK_ARGUMENTS[0]),
+    "PreToolUse": ("apply_patch", HOOK_ARGUMENTS[1]),
+    "PostToolUse": ("apply_patch", HOOK_ARGUMENTS[2]),
+}
+# Gemini CLI: its own events (in .gemini/settings.json), edit tools write_file and replace.
+GEMINI_HOOKS: Events = {
+    "BeforeAgent": (None, HOOK_ARGUMENTS[0]),
+    "BeforeTool": ("write_file|replace", HOOK_ARGUMENTS[1]),
+    "AfterTool": ("write_file|replace", HOOK_ARGUMENTS[2]),
 }
 JSON_MAX = 64 * 1024 * 1024  # a settings file larger than this is not one we wrote into
 
@@ -111,6 +123,8 @@ def merge_hooks(
     deny: bool = False,
     python: str | None = None,
     where: str = "settings.json",
+    events: Events = HOOKS,
+    agent: str | None = None,
 ) -> dict[str, Any]:
     """``settings`` with our three hooks, each once; everything else kept as it is.
 
@@ -120,7 +134,7 @@ def merge_hooks(
     """
     out = _copy(settings)
     hooks = _object(out, "hooks", where)
-    for event, (matcher, argument) in HOOKS.items():
+    for event, (matcher, argument) in events.items():
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise InstallError(f"'hooks.{event}' in {where} is not a list; nothing was changed.")
@@ -129,13 +143,15 @@ def merge_hooks(
             if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
                 continue
             for handler in group["hooks"]:
-                had_deny = our_hook(handler, argument)
+                had_deny = our_hook(handler, argument, agent)
                 if had_deny is not None:
-                    command = hook_command(argument, deny=deny or had_deny, python=python)
+                    command = hook_command(
+                        argument, deny=deny or had_deny, python=python, agent=agent
+                    )
                     handler["command"] = command
                     present = True
         if not present:
-            command = hook_command(argument, deny=deny, python=python)
+            command = hook_command(argument, deny=deny, python=python, agent=agent)
             group = {"hooks": [{"type": "command", "command": command}]}
             if matcher is not None:
                 group = {"matcher": matcher, **group}
@@ -148,7 +164,9 @@ def _our_group_shape(group: dict[str, Any], matcher: str | None) -> bool:
     return set(group) == expected and group.get("matcher") == matcher
 
 
-def remove_hooks(settings: dict[str, Any]) -> dict[str, Any]:
+def remove_hooks(
+    settings: dict[str, Any], *, events: Events = HOOKS, agent: str | None = None
+) -> dict[str, Any]:
     """``settings`` without our hooks, and without the groups and keys only they filled.
 
     A group is dropped only when it held nothing but our handlers and has the shape we write;
@@ -159,7 +177,7 @@ def remove_hooks(settings: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(hooks, dict):
         return out
     removed_any = False
-    for event, (matcher, argument) in HOOKS.items():
+    for event, (matcher, argument) in events.items():
         groups = hooks.get(event)
         if not isinstance(groups, list):
             continue
@@ -167,7 +185,7 @@ def remove_hooks(settings: dict[str, Any]) -> dict[str, Any]:
         removed_here = False
         for group in groups:
             if isinstance(group, dict) and isinstance(group.get("hooks"), list):
-                handlers = [h for h in group["hooks"] if our_hook(h, argument) is None]
+                handlers = [h for h in group["hooks"] if our_hook(h, argument, agent) is None]
                 if len(handlers) < len(group["hooks"]):
                     removed_here = True
                     if not handlers and _our_group_shape(group, matcher):

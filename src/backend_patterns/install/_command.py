@@ -7,6 +7,7 @@ from .._console import make_parser
 from ..errors import UsageError, did_you_mean
 
 TARGETS = ("claude", "codex", "cursor", "copilot", "gemini", "opencode")
+HOOKED = ("claude", "codex", "gemini")  # the targets bap installs hooks for
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
@@ -37,7 +38,8 @@ def run(command: str, argv: list[str], help_: str) -> int:
         parser.add_argument(
             "--deny",
             action="store_true",
-            help="claude: make the PreToolUse hook refuse an edit that adds a BAP001 problem",
+            help="claude, codex, gemini: make the pre-tool hook refuse an edit that adds a BAP001 "
+            "problem",
         )
         parser.add_argument("--pack", metavar="DIR", help="install the pack in DIR")
     args = parser.parse_args(argv)
@@ -47,8 +49,11 @@ def run(command: str, argv: list[str], help_: str) -> int:
             f"unknown target '{args.target}' (choose from: {', '.join(TARGETS)}).",
             hint=f"Did you mean '{guess}'?" if guess else None,
         )
-    if command == "install" and args.target != "claude" and (args.local or args.deny):
-        raise UsageError(f"--local and --deny are for claude's hooks; {args.target} has none.")
+    if command == "install" and args.target != "claude" and args.local:
+        raise UsageError(f"--local is for claude's hooks; {args.target} takes none.")
+    if command == "install" and args.target not in HOOKED and args.deny:
+        hooked = ", ".join(HOOKED)
+        raise UsageError(f"--deny is for the hooks of {hooked}; {args.target} has none.")
 
     from .. import install
 
@@ -85,6 +90,8 @@ def run(command: str, argv: list[str], help_: str) -> int:
         )
     if not report.changed:
         print(f"already installed in {root}; nothing changed")
+    for note in report.notes:
+        print(note)
     if args.target != "claude":
         return 0
     if args.mcp and args.user:

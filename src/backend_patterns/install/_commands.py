@@ -46,9 +46,17 @@ def guarded(command: str) -> str:
     )
 
 
-def hook_command(argument: str, *, deny: bool = False, python: str | None = None) -> str:
-    """Our hook ``argument``: ``bap`` from PATH, or (``python``) that interpreter's module."""
+def hook_command(
+    argument: str, *, deny: bool = False, python: str | None = None, agent: str | None = None
+) -> str:
+    """Our hook ``argument``: ``bap`` from PATH, or (``python``) that interpreter's module.
+
+    ``agent`` (codex, gemini) adds ``--agent AGENT``: the hook answers in that agent's format
+    and reads the pack installed in its skill folder.
+    """
     options = " --deny" if deny and argument == "pre-tool" else ""
+    if agent is not None:
+        options += f" --agent {agent}"
     if python is not None:
         return f"{shlex.quote(python)} -m backend_patterns hook {argument}{options}"
     return guarded(f"bap hook {argument}{options}")
@@ -73,8 +81,8 @@ def _interpreter_form(command: str, argument: str) -> bool | None:
     return deny if command == hook_command(argument, deny=deny, python=words[0]) else None
 
 
-def our_hook(handler: Any, argument: str) -> bool | None:
-    """Whether ``handler`` is exactly a handler we write for ``argument``.
+def our_hook(handler: Any, argument: str, agent: str | None = None) -> bool | None:
+    """Whether ``handler`` is exactly a handler we write for ``argument`` (and ``agent``).
 
     None when it is not ours; else whether it carries ``--deny``.
     """
@@ -84,9 +92,9 @@ def our_hook(handler: Any, argument: str) -> bool | None:
         return None
     command = handler["command"]
     for deny in (False, True):
-        if command == hook_command(argument, deny=deny):
+        if command == hook_command(argument, deny=deny, agent=agent):
             return deny
-    return _interpreter_form(command, argument)
+    return _interpreter_form(command, argument) if agent is None else None
 
 
 # ---- MCP entries ------------------------------------------------------------------------------

@@ -11,8 +11,18 @@ TRIGGERS = "triggers.yaml"
 SKILL = "SKILL.md"
 PATTERN_FILE = "pattern.yaml"
 SKILL_NAME = "backend-api-patterns"
-# Where ``bap install`` puts the pack inside a project; the hooks and MCP read it from there.
-SKILL_SUBDIR = os.path.join(".claude", "skills", SKILL_NAME)
+# Where ``bap install AGENT`` puts the pack inside a project, per agent; the hooks and the MCP
+# server read it from there (install/__init__.py's agent table holds the same folders).
+SKILL_ROOTS: dict[str, str] = {
+    "claude": os.path.join(".claude", "skills"),
+    "codex": os.path.join(".agents", "skills"),
+    "cursor": os.path.join(".cursor", "skills"),
+    "copilot": os.path.join(".github", "skills"),
+    "gemini": os.path.join(".gemini", "skills"),
+    "opencode": os.path.join(".opencode", "skills"),
+}
+SKILL_SUBDIR = os.path.join(SKILL_ROOTS["claude"], SKILL_NAME)
+MANIFEST = ".bap-manifest.json"  # written by ``bap install`` into the skill folder
 
 
 def bundled_pack_dir() -> str:
@@ -37,10 +47,26 @@ def locate(pack_dir: str | os.PathLike[str] | None = None) -> str:
     return root
 
 
-def installed_pack_dir(project: str | os.PathLike[str]) -> str | None:
-    """The pack installed into ``project`` by ``bap install claude``, if there is one."""
-    folder = os.path.join(project, SKILL_SUBDIR)
-    return folder if os.path.isfile(os.path.join(folder, TRIGGERS)) else None
+def installed_pack_dir(project: str | os.PathLike[str], agent: str | None = None) -> str | None:
+    """The pack ``bap install`` put into ``project``, if there is one.
+
+    With ``agent``, that agent's skill folder (or None). Without, the first folder, in the order
+    of ``SKILL_ROOTS``, that holds a pack with the manifest ``bap install`` writes; else a pack in
+    ``.claude/skills`` without one (installed before manifests).
+    """
+    root = os.fspath(project)
+
+    def pack_in(name: str) -> str | None:
+        folder = os.path.join(root, SKILL_ROOTS[name], SKILL_NAME)
+        return folder if os.path.isfile(os.path.join(folder, TRIGGERS)) else None
+
+    if agent is not None:
+        return pack_in(agent) if agent in SKILL_ROOTS else None
+    for name in SKILL_ROOTS:
+        folder = pack_in(name)
+        if folder is not None and os.path.isfile(os.path.join(folder, MANIFEST)):
+            return folder
+    return pack_in("claude")
 
 
 def source_files(root: str) -> list[str]:
