@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import importlib
+import os
 import subprocess
 import sys
 import uuid
@@ -24,12 +25,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.pool import NullPool
 
 from backend_patterns.errors import ParamError
-from backend_patterns.render import render
+from backend_patterns.render import Ref, SessionRef, Target, render, render_pattern, write_files
 
 PATTERN = "jsonb_mutation"
-RENDERED = ("models", "jsonb_ops", "app")
+RENDERED = ("db", "models", "jsonb_ops", "router", "app")
 
-RENDERED_TESTS = 9  # tests in the rendered module; all must run, none may skip
+RENDERED_TESTS = 12  # tests in the standalone rendered module; all must run, none may skip
+PROJECT_TESTS = 11  # in a project: the same, less the one of the standalone app
 
 # id -> (params, the route of one resource, the route of its JSONB document)
 PARAM_SETS: dict[str, tuple[dict[str, str], str, str]] = {
@@ -54,6 +56,15 @@ PARAM_SETS: dict[str, tuple[dict[str, str], str, str]] = {
         "/{job_id}/d",
     ),
 }
+
+
+# The pytest configuration all four patterns ship.
+PYTEST_INI = (
+    "[pytest]\n"
+    "asyncio_mode = strict\n"
+    "asyncio_default_fixture_loop_scope = function\n"
+    "asyncio_default_test_loop_scope = function\n"
+)
 
 
 class Rendering(NamedTuple):
@@ -85,13 +96,22 @@ def import_rendered(folder: Path) -> dict[str, ModuleType]:
 
 def test_defaults_render_the_canonical_example() -> None:
     files = {f.path: f.content for f in render(PATTERN)}
-    assert sorted(files) == ["app.py", "jsonb_ops.py", "models.py"]
+    assert sorted(files) == ["app.py", "db.py", "jsonb_ops.py", "models.py", "router.py"]
     assert "class Agent(Base):" in files["models.py"]
+    assert "from db import Base\n" in files["models.py"]
+    assert "router = APIRouter(" in files["router.py"]
+    assert "FastAPI" not in files["router.py"]
+    assert "from router import router\n" in files["app.py"]
+    # the db module crud_endpoint and service_layer render too: Base, get_session, SessionDep
+    assert "\nclass Base(AsyncAttrs, DeclarativeBase):" in files["db.py"]
+    assert "\nasync def get_session(request: Request)" in files["db.py"]
+    assert "\nSessionDep = Annotated[AsyncSession, Depends(get_session)]" in files["db.py"]
     assert '__tablename__ = "agents"' in files["models.py"]
     assert "agent_metadata: Mapped[dict[str, Any]]" in files["models.py"]
     assert "MutableDict.as_mutable(JSONB())" in files["models.py"]
-    with_tests = [f.path for f in render(PATTERN, with_tests=True)]
+    with_tests = {f.path: f.content for f in render(PATTERN, with_tests=True)}
     assert "test_agents_jsonb.py" in with_tests
+    assert with_tests["pytest.ini"] == PYTEST_INI
 
 
 def test_flag_modified_tracking_renders_a_plain_jsonb_column() -> None:
@@ -143,6 +163,7 @@ def test_rendering_is_clean_and_its_tests_pass_on_postgres(
 ) -> None:
     folder = render_into(tmp_path / "out", PATTERN, params)
     assert_clean(folder)
+    assert_default_ruff(folder)
     app = import_rendered(folder)["app"].app
     operations = {
         (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
@@ -347,6 +368,177 @@ def test_uvicorn_serves_the_rendering_and_creates_its_tables(
         doc_url = f"/agents/{row_id}/agent-metadata"
         merged = client.patch(doc_url, json={"c": 2})
         assert merged.json()["agent_metadata"] == {"a": {"b": 1}, "c": 2}
+        deep = client.patch(doc_url, json={"a": {"d": 3}})  # merges into "a": "b" survives
+        assert deep.json()["agent_metadata"] == {"a": {"b": 1, "d": 3}, "c": 2}
         bumped = client.post(f"{doc_url}/c/increment", json={"by": 5})
         assert bumped.json() == {"key": "c", "value": 7}
         assert client.get(f"/agents/{row_id}").json()["agent_metadata"]["c"] == 7
+
+
+# --- lint with no configuration, and a rendering into a project ---------------------------------
+
+BIN = Path(sys.executable).parent
+MYPY_CACHE = Path(os.environ.get("BAP_TEST_MYPY_CACHE", "/tmp/bap-test-mypy-cache"))
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run ``args`` in ``cwd``; fail with its output unless it exits 0."""
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
+    done = subprocess.run(
+        args, cwd=cwd, env=full, capture_output=True, text=True, timeout=600, check=False
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{out}"
+    return out
+
+
+def assert_default_ruff(folder: Path) -> None:
+    """The pinned ruff's default rule set, no configuration at all, passes."""
+    _run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "."], folder)
+
+
+PROJECT_PYPROJECT = """[project]
+name = "sample"
+version = "0.1.0"
+requires-python = ">=3.11"
+
+[tool.pytest.ini_options]
+pythonpath = ["{root}"]
+asyncio_mode = "{mode}"
+asyncio_default_fixture_loop_scope = "function"
+filterwarnings = ["error"]
+
+[tool.ruff]
+line-length = 100
+target-version = "py311"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "ASYNC", "RUF", "SIM", "C4"]
+
+[tool.mypy]
+strict = true
+python_version = "3.11"
+mypy_path = "{root}"
+"""
+
+# The project's own database module: its base is not called Base, its session dependency is a
+# function (get_db) with an Annotated alias (DbSession) next to it.
+PROJECT_DB = '''"""The project's database."""
+
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+engine = create_async_engine(os.environ.get("DATABASE_URL", "postgresql+asyncpg:///app"))
+SessionMaker = async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Model(DeclarativeBase):
+    """The base of every model."""
+
+
+async def get_db() -> AsyncIterator[AsyncSession]:
+    async with SessionMaker() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+'''
+
+PROJECT_MAIN = '''"""The project's app."""
+
+from fastapi import FastAPI
+
+from app.agents.router import router as agents_router
+
+app = FastAPI()
+app.include_router(agents_router)
+'''
+
+# id -> (import root, asyncio mode, the session the rendering uses, or None: it brings its db)
+PROJECTS: dict[str, tuple[str, str, SessionRef | None]] = {
+    "flat-function-auto": ("", "auto", SessionRef("app.core.db", "get_db", kind="function")),
+    "src-alias-strict": (
+        "src",
+        "strict",
+        SessionRef("app.core.db", "DbSession", provider=Ref("app.core.db", "get_db")),
+    ),
+    "flat-shared-db": ("", "strict", None),
+}
+
+
+def project(root: Path, import_root: str, mode: str, own_db: bool) -> Path:
+    """A small project: a package ``app`` (below ``src/`` for that layout), maybe its own db."""
+    package = root / import_root / "app"
+    (package / "core").mkdir(parents=True)
+    (package / "agents").mkdir()
+    for init in ("__init__.py", "core/__init__.py", "agents/__init__.py"):
+        (package / init).write_text("", encoding="utf-8")
+    if own_db:
+        (package / "core" / "db.py").write_text(PROJECT_DB, encoding="utf-8")
+    (package / "main.py").write_text(PROJECT_MAIN, encoding="utf-8")
+    (root / "tests").mkdir()
+    config = PROJECT_PYPROJECT.format(root=import_root or ".", mode=mode)
+    (root / "pyproject.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PROJECTS)
+def test_rendering_into_a_project_passes_its_checks_and_tests(
+    case: str, tmp_path: Path, database_url: str
+) -> None:
+    import_root, mode, session = PROJECTS[case]
+    root = project(tmp_path / "project", import_root, mode, own_db=session is not None)
+    under = f"{import_root}/app" if import_root else "app"
+    paths = {
+        "db": f"{under}/db.py",
+        "models": f"{under}/agents/models.py",
+        "ops": f"{under}/agents/jsonb_ops.py",
+        "router": f"{under}/agents/router.py",
+        "tests": "tests/test_agents_jsonb.py",
+    }
+    if session is None:  # the project has no db module: the rendering brings its shared one
+        base = Ref("app.db", "Base")
+        session = SessionRef("app.db", "SessionDep", provider=Ref("app.db", "get_session"))
+        existing: frozenset[str] = frozenset()
+    else:
+        base = Ref("app.core.db", "Model")
+        existing = frozenset({"db"})
+    target = Target(
+        paths=paths, base=base, session=session, import_root=import_root, existing=existing
+    )
+    rendering = render_pattern(PATTERN, {}, with_tests=True, target=target)
+    roles = {f.role: f.path for f in rendering.files}
+    assert "app" not in roles  # no app of its own in a project, and no pytest.ini
+    assert "pytest_ini" not in roles
+    assert ("db" in roles) == (not existing)
+    assert roles["router"] == paths["router"]
+    files = {f.role: f.content for f in rendering.files}
+    assert "from app.agents.models import Agent\n" in files["router"]
+    assert f"from {base.module} import {base.name}\n" in files["models"]
+    assert "router = APIRouter(" in files["router"]
+    assert "import jsonb_ops" not in files["tests"]
+    write_files(rendering.files, root)
+
+    _run([str(BIN / "ruff"), "check", "--no-cache", "."], root)  # the project's selection
+    assert_default_ruff(root)
+    _run([str(BIN / "ruff"), "format", "--no-cache", "--check", "."], root)
+    _run([sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE), "."], root)
+    paths_of_app = _run(
+        [sys.executable, "-c", "from app.main import app; print(sorted(app.openapi()['paths']))"],
+        root,
+        {"PYTHONPATH": str(root / import_root)},
+    )
+    assert "/agents/{agent_id}/agent-metadata" in paths_of_app
+    out = _run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        root,
+        {"TEST_DATABASE_URL": database_url},
+    )
+    assert f"{PROJECT_TESTS} passed" in out, out
+    assert "skipped" not in out, out

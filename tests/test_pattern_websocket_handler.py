@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import secrets
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,11 +37,20 @@ from _ws_server import (
     uvicorn_process,
 )
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from rendered import assert_clean, assert_rendered_tests_pass, render_into
+from rendered import assert_clean, assert_rendered_tests_pass, free_port, render_into
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from backend_patterns.render import Ref, SessionRef, Target, render, render_pattern, write_files
+
 PATTERN = "websocket_handler"
+# The pytest configuration all four patterns ship.
+PYTEST_INI = (
+    "[pytest]\n"
+    "asyncio_mode = strict\n"
+    "asyncio_default_fixture_loop_scope = function\n"
+    "asyncio_default_test_loop_scope = function\n"
+)
 TOKEN = secrets.token_urlsafe(32)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LIMIT = 1024
@@ -65,6 +78,8 @@ def test_rendering_is_clean_and_its_own_tests_pass(
         env["TEST_REDIS_URL"] = request.getfixturevalue("redis_url")
     folder = render_into(tmp_path, PATTERN, params)
     assert_clean(folder)
+    assert_default_ruff(folder)
+    assert (folder / "pytest.ini").read_text(encoding="utf-8") == PYTEST_INI
     with imported(folder) as module:
         assert isinstance(module.app, FastAPI)
         route = params.get("route", "/ws")
@@ -324,3 +339,163 @@ async def receive_text(ws: Any) -> str:
         frame = await ws.recv()
     assert isinstance(frame, str)
     return frame
+
+
+# --- lint with no configuration, and a rendering into a project ---------------------------------
+
+BIN = Path(sys.executable).parent
+MYPY_CACHE = Path(os.environ.get("BAP_TEST_MYPY_CACHE", "/tmp/bap-test-mypy-cache"))
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run ``args`` in ``cwd``; fail with its output unless it exits 0."""
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
+    done = subprocess.run(
+        args, cwd=cwd, env=full, capture_output=True, text=True, timeout=600, check=False
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{out}"
+    return out
+
+
+def assert_default_ruff(folder: Path) -> None:
+    """The pinned ruff's default rule set, no configuration at all, passes."""
+    _run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "."], folder)
+
+
+def test_standalone_files_roles_and_imports() -> None:
+    files = {f.path: f for f in render(PATTERN, with_tests=True)}
+    assert files["pytest.ini"].content == PYTEST_INI
+    assert files["realtime/endpoint.py"].role == "router"
+    assert "router = make_router()" in files["realtime/endpoint.py"].content
+    assert "APIRouter(lifespan=lifespan)" in files["realtime/endpoint.py"].content
+    assert "from realtime.endpoint import make_router\n" in files["app.py"].content
+    for f in files.values():  # every import goes through the context: no relative ones
+        assert "from ." not in f.content, f.path
+        assert "from app import" not in f.content, f.path
+
+
+PROJECT_PYPROJECT = """[project]
+name = "sample"
+version = "0.1.0"
+requires-python = ">=3.11"
+
+[tool.pytest.ini_options]
+pythonpath = ["{root}"]
+asyncio_mode = "{mode}"
+asyncio_default_fixture_loop_scope = "function"
+filterwarnings = ["error"]
+
+[tool.ruff]
+line-length = 100
+target-version = "py311"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "ASYNC", "RUF", "SIM", "C4"]
+
+[tool.mypy]
+strict = true
+python_version = "3.11"
+mypy_path = "{root}"
+"""
+
+PROJECT_MAIN = '''"""The project's app."""
+
+from fastapi import FastAPI
+
+from app.chat.ws import router as chat_router
+
+app = FastAPI()
+app.include_router(chat_router)
+'''
+
+# id -> (import root, asyncio mode, backplane)
+PROJECTS = {
+    "flat-auto-memory": ("", "auto", "memory"),
+    "src-strict-redis": ("src", "strict", "redis"),
+}
+
+
+async def _ping_until_served(port: int, route: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            async with connect(
+                f"ws://127.0.0.1:{port}{route}/lobby", additional_headers=AUTH, open_timeout=1
+            ) as ws:
+                await ping(ws)
+                return
+        except OSError:
+            assert proc.poll() is None, "uvicorn exited"
+            assert time.monotonic() < deadline, "uvicorn did not serve in time"
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PROJECTS)
+def test_rendering_into_a_project_passes_its_checks_and_tests(
+    case: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    import_root, mode, backplane = PROJECTS[case]
+    env: dict[str, str] = {}
+    if backplane == "redis":
+        env["TEST_REDIS_URL"] = env["REDIS_URL"] = request.getfixturevalue("redis_url")
+        env["WS_CHANNEL_PREFIX"] = f"bap-test-{uuid.uuid4().hex}:"
+    root = tmp_path / "project"
+    package = root / import_root / "app"
+    (package / "chat").mkdir(parents=True)
+    (package / "realtime").mkdir()
+    for init in ("__init__.py", "chat/__init__.py"):
+        (package / init).write_text("", encoding="utf-8")
+    (package / "main.py").write_text(PROJECT_MAIN, encoding="utf-8")
+    (root / "tests").mkdir()
+    config = PROJECT_PYPROJECT.format(root=import_root or ".", mode=mode)
+    (root / "pyproject.toml").write_text(config, encoding="utf-8")
+
+    under = f"{import_root}/app" if import_root else "app"
+    paths = {"router": f"{under}/chat/ws.py", "tests": "tests/test_chat_realtime.py"}
+    for part in ("settings", "messages", "manager", "backplane", "hub"):
+        paths[f"realtime_{part}"] = f"{under}/realtime/{part}.py"
+    paths["realtime"] = f"{under}/realtime/__init__.py"
+    db = Ref("app.db", "Base")  # unused by this pattern
+    target = Target(
+        paths=paths,
+        base=db,
+        session=SessionRef("app.db", "SessionDep"),
+        import_root=import_root,
+    )
+    params = {"backplane": backplane, "route": "/chat"}
+    rendering = render_pattern(PATTERN, params, with_tests=True, target=target)
+    roles = {f.role: f.content for f in rendering.files}
+    assert set(roles) == set(paths)  # no app.py, no pytest.ini of its own
+    assert "from app.realtime.hub import Hub, open_hub\n" in roles["router"]
+    assert "from app.chat.ws import make_router\n" in roles["tests"]
+    write_files(rendering.files, root)
+
+    _run([str(BIN / "ruff"), "check", "--no-cache", "."], root)  # the project's selection
+    assert_default_ruff(root)
+    _run([str(BIN / "ruff"), "format", "--no-cache", "--check", "."], root)
+    _run([sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE), "."], root)
+    out = _run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], root, env
+    )
+    assert " passed" in out, out
+    assert "skipped" not in out, out
+
+    # The project's own app serves the endpoint: including the router opened the hub.
+    port = free_port()
+    full = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | env | {"WS_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [*command, "--app-dir", str(root / import_root)],
+            cwd=root,
+            env=full,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            asyncio.run(_ping_until_served(port, "/chat", proc))
+        finally:
+            stop(proc)
+        assert "Traceback" not in read_log(log)

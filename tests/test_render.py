@@ -127,7 +127,12 @@ def test_out_writes_the_files(tmp_path: Path) -> None:
     out = tmp_path / "new" / "svc"
     result = bap("render", "crud_endpoint", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [f"wrote {out / name}" for name in CRUD_FILES]
+    lines = result.stdout.splitlines()
+    wrote = [f"wrote {out / name}" for name in CRUD_FILES]
+    assert lines[: len(wrote)] == wrote
+    # then the next steps: how to run it (and what to install, see test_render_deps.py)
+    assert lines[len(wrote) : len(wrote) + 2] == ["", "next steps:"]
+    assert f"  run:     cd {out} && uvicorn app:app" in lines
     expected = {f["path"]: f["content"] for f in rendered_json()["files"]}
     assert tree(out) == expected  # exactly these files: no temporary files left behind
     mask = os.umask(0)

@@ -5,12 +5,14 @@ SQLAlchemy writes a JSON value only when it sees the attribute change, and it
 cannot see a change made inside the value. Three ways to get a change saved:
 
 1. Edit in place, then ``flag_modified`` (``set_nested``): for a loaded object.
-2. ``MutableDict.as_mutable(JSONB())`` (models.py): tracks top-level keys only;
+2. ``MutableDict.as_mutable(JSONB())`` (the model): tracks top-level keys only;
    a nested change is still lost.
-3. Atomic server-side UPDATEs (``merge``, ``remove_key``, ``set_path``,
-   ``increment``): PostgreSQL computes the new value from the row it locks, so
-   concurrent writers never overwrite each other. A read-modify-write in Python
-   loses an update whenever two of them overlap.
+3. Atomic server-side UPDATEs (``merge_top_level``, ``remove_key``,
+   ``set_path``, ``increment``): PostgreSQL computes the new value from the row
+   it locks, so concurrent writers never overwrite each other. ``merge`` (a
+   deep merge) reads the row ``FOR UPDATE`` first, so concurrent merges wait
+   for each other. A read-modify-write in Python WITHOUT that lock loses an
+   update whenever two of them overlap.
 
 Changes that are silently lost:
 
@@ -20,8 +22,8 @@ Changes that are silently lost:
   ``d["a"]`` with the old value, so old and new compare equal. Assign a
   ``copy.deepcopy`` instead, or use ``flag_modified``.
 
-The atomic helpers do not commit. They expire the column on objects already
-loaded in the session: reload it with ``await obj.awaitable_attrs.<column>``.
+The helpers do not commit. They expire the column on objects already loaded in
+the session: reload it with ``await obj.awaitable_attrs.<column>``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Text, case, cast, func, literal, update
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -64,17 +76,60 @@ def set_nested(
     flag_modified(obj, "agent_metadata")
 
 
+def deep_merge(stored: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """``stored`` with ``patch`` merged in; neither argument is changed.
+
+    An object in ``patch`` merges key by key into the object stored under the
+    same key, at any depth, so sibling keys survive. Any other value (a string,
+    a number, an array, null) replaces the stored one.
+    """
+    merged = dict(stored)
+    pending = [(merged, patch)]
+    while pending:  # a loop, not recursion: a deeply nested patch cannot overflow
+        target, changes = pending.pop()
+        for key, value in changes.items():
+            old = target.get(key)
+            if isinstance(value, dict) and isinstance(old, dict):
+                child = dict(old)
+                target[key] = child
+                pending.append((child, value))
+            else:
+                target[key] = value
+    return merged
+
+
 async def merge(
+    session: AsyncSession,
+    agent_id: int,
+    patch: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Deep-merge ``patch`` into the stored value (see ``deep_merge``).
+
+    The row is read with ``SELECT ... FOR UPDATE``: a concurrent ``merge`` (or
+    any other UPDATE of the row) waits until this transaction ends, so no
+    change is lost. Returns the new value, or None when no row has that id.
+    """
+    this_row = Agent.id == agent_id
+    locked = select(_COLUMN).where(this_row).with_for_update()
+    stored = (await session.execute(locked)).scalar_one_or_none()
+    if stored is None:
+        return None
+    merged = deep_merge(stored, patch)
+    return await _apply(session, agent_id, literal(merged, JSONB()))
+
+
+async def merge_top_level(
     session: AsyncSession,
     agent_id: int,
     patch: dict[str, Any],
 ) -> dict[str, Any] | None:
     """``col = col || patch``: add or replace top-level keys in one statement.
 
-    The merge is shallow: a nested object in ``patch`` replaces the stored one.
+    SHALLOW: a nested object in ``patch`` replaces the stored one whole, its
+    sibling keys included; use ``merge`` to merge nested objects.
     Returns the new value, or None when no row has that id.
     """
-    merged = _COLUMN.op("||")(patch)
+    merged = _COLUMN.op("||")(literal(patch, JSONB()))
     return await _apply(session, agent_id, merged)
 
 
@@ -101,7 +156,11 @@ async def set_path(
     if not path:
         raise ValueError("path must name at least one key")
     new = func.jsonb_set(
-        _with_parents(path), _path(path), literal(value, JSONB()), True, type_=JSONB
+        _with_parents(path),
+        _path(path),
+        literal(value, JSONB()),
+        True,
+        type_=JSONB,
     )
     return await _apply(session, agent_id, new)
 
@@ -163,10 +222,7 @@ async def _apply(
     agent_id: int,
     value: ColumnElement[Any],
 ) -> dict[str, Any] | None:
-    stmt = (
-        update(Agent)
-        .where(Agent.id == agent_id)
-        .values({_COLUMN: value})
-        .returning(_COLUMN)  # no row when the id is unknown
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    this_row = Agent.id == agent_id
+    stmt = update(Agent).where(this_row).values({_COLUMN: value})
+    # RETURNING yields no row when the id is unknown
+    return (await session.execute(stmt.returning(_COLUMN))).scalar_one_or_none()

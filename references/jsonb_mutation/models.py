@@ -3,7 +3,7 @@
 The column is declared with ``MutableDict.as_mutable(JSONB())``: setting or
 deleting a TOP-LEVEL key in place marks the row dirty by itself. A change below
 the top level (``obj.col["a"]["b"] = 1``) is NOT tracked and is silently lost:
-use ``jsonb_ops.set_nested`` (flag_modified) or an atomic helper of jsonb_ops.
+use ``set_nested`` (flag_modified) or an atomic helper of the jsonb operations.
 The attribute must not be called ``metadata``: Declarative reserves that name.
 """
 
@@ -11,23 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.ext.mutable import MutableDict
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(AsyncAttrs, DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from db import Base
 
 
 class Agent(Base):

@@ -1,31 +1,22 @@
 """Real-time rooms over WebSocket: ``/ws/{room}``.
 
-Run: WS_TOKEN=<secret> uvicorn app:app --ws-max-size 65536
+WS_TOKEN is the shared secret (16+ characters).
+Run: WS_TOKEN="$(openssl rand -hex 16)" uvicorn app:app --ws-max-size 65536
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from realtime.endpoint import router
-from realtime.hub import open_hub
-from realtime.settings import Settings, load_settings
+from realtime.endpoint import make_router
+from realtime.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app; ``settings`` default to the environment, read when it starts."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_hub(settings or load_settings()) as hub:
-            app.state.hub = hub
-            yield
-
-    app = FastAPI(title="Realtime rooms", lifespan=lifespan)
-    app.include_router(router)
+    """The app; ``settings`` default to the environment, read when it starts (the
+    router's lifespan opens the hub)."""
+    app = FastAPI(title="Realtime rooms")
+    app.include_router(make_router(settings))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -5,7 +5,7 @@ With several workers or hosts, render with backplane=redis instead.
 
 from __future__ import annotations
 
-from .manager import ConnectionManager
+from realtime.manager import ConnectionManager
 
 
 class MemoryBackplane:

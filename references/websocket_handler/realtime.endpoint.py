@@ -1,4 +1,8 @@
-"""The WebSocket endpoint: ``/ws/{room}``.
+"""The WebSocket endpoint: ``/ws/{room}``, on a router that brings its lifespan.
+
+Include ``router`` in your app (``app.include_router(router)``): FastAPI runs the
+router's lifespan with the app's, which opens the hub (settings from the environment,
+the backplane started) before the app serves and closes it at shutdown.
 
 Authentication happens before ``accept()``. A client presents the shared token
 either as ``Authorization: Bearer <token>`` or, from a browser (which cannot set
@@ -10,24 +14,25 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, WebSocket, status
+from fastapi import APIRouter, Depends, FastAPI, WebSocket, status
 from pydantic import ValidationError
 
-from .hub import Hub
-from .messages import INBOUND, ErrorFrame, Ping, Pong, RoomMessage, describe
+from realtime.hub import Hub, open_hub
+from realtime.messages import INBOUND, ErrorFrame, Ping, Pong, RoomMessage, describe
+from realtime.settings import Settings, load_settings
 
 ROOM_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 BEARER = "bearer"
 
-router = APIRouter()
-
 
 def get_hub(websocket: WebSocket) -> Hub:
-    hub = getattr(websocket.app.state, "hub", None)
-    if not isinstance(hub, Hub):
-        raise RuntimeError("the app was started without its lifespan")
+    hub: Hub | None = getattr(websocket.app.state, "hub", None)
+    if hub is None:
+        raise RuntimeError("the app was started without the router's lifespan")
     return hub
 
 
@@ -49,7 +54,6 @@ def token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-@router.websocket("/ws/{room}")
 async def room_socket(websocket: WebSocket, room: str, hub: HubDep) -> None:
     given, subprotocol = presented_token(websocket)
     if not (token_matches(given, hub.settings.token) and ROOM_NAME.fullmatch(room)):
@@ -96,3 +100,21 @@ async def _serve(websocket: WebSocket, room: str, hub: Hub) -> None:
         else:
             message = RoomMessage(room=room, text=inbound.text)
             await hub.backplane.publish(room, message.model_dump_json())
+
+
+def make_router(settings: Settings | None = None) -> APIRouter:
+    """The endpoint on a router whose lifespan opens the hub into ``app.state.hub``;
+    ``settings`` default to the environment, read when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_hub(settings or load_settings()) as hub:
+            app.state.hub = hub
+            yield
+
+    router = APIRouter(lifespan=lifespan)
+    router.add_api_websocket_route("/ws/{room}", room_socket)
+    return router
+
+
+router = make_router()

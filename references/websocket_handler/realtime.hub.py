@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from .backplane import MemoryBackplane
-from .manager import ConnectionManager
-from .settings import Settings
+from realtime.backplane import MemoryBackplane
+from realtime.manager import ConnectionManager
+from realtime.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         if len(self.token) < MIN_TOKEN_LENGTH:
-            raise SettingsError(
-                f"WS_TOKEN must be a secret of at least {MIN_TOKEN_LENGTH} characters."
-            )
+            minimum = f"at least {MIN_TOKEN_LENGTH} characters"
+            raise SettingsError(f"WS_TOKEN must be a secret of {minimum}.")
         if self.max_message_bytes < 1:
             raise SettingsError("WS_MAX_MESSAGE_BYTES must be a positive number.")
         if not self.send_timeout > 0:

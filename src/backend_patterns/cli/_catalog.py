@@ -27,8 +27,8 @@ def run(command: str, argv: list[str], help_: str) -> int:
             "--cases",
             nargs="+",
             metavar="FILE",
-            help="labelled cases for --strict (default tests/eval/*.yaml and "
-            "../shared/eval/dev.yaml)",
+            help="labelled cases for --strict (default tests/eval/*.yaml but the frozen "
+            "real_frozen*.yaml, and ../shared/eval/dev.yaml)",
         )
     args = parser.parse_args(argv)
 
@@ -56,7 +56,12 @@ def _strict(pack: Pack, files: list[str] | None) -> int:
     from ..pack._yaml import load_with_lines
 
     if not files:
-        files = [str(p) for p in sorted(Path("tests/eval").glob("*.yaml"))]
+        # the frozen part of the real titles is scored, never tuned on: it is left out here
+        files = [
+            str(p)
+            for p in sorted(Path("tests/eval").glob("*.yaml"))
+            if not p.name.startswith("real_frozen")
+        ]
         files += [f for f in ["../shared/eval/dev.yaml"] if Path(f).is_file()]
         if not files:
             raise UsageError(
@@ -117,6 +122,7 @@ def _show(spec: PatternSpec, as_json: bool) -> int:
         }
         for p in spec.params
     ]
+    dependencies = [{"spec": d.spec, "tests": d.tests, "when": d.when} for d in spec.dependencies]
     if as_json:
         print(
             json.dumps(
@@ -128,6 +134,7 @@ def _show(spec: PatternSpec, as_json: bool) -> int:
                     "params": params,
                     "files": [f.path for f in spec.files if not f.tests],
                     "test_files": [f.path for f in spec.files if f.tests],
+                    "dependencies": dependencies,
                 },
                 indent=2,
             )
@@ -156,5 +163,12 @@ def _show(spec: PatternSpec, as_json: bool) -> int:
             if p["help"]:
                 print(f"      {p['help']}")
     print("\nfiles: " + ", ".join(f.path for f in spec.files if not f.tests))
+    if dependencies:
+        print("\ndependencies:")
+        for d in dependencies:
+            notes = ["tests only"] if d["tests"] else []
+            notes += [f"when {d['when']}"] if d["when"] else []
+            print(f"  {d['spec']}" + (f"  ({'; '.join(notes)})" if notes else ""))
+        print()
     print(f"render: bap render {spec.name} --out DIR [--set key=value ...] [--with-tests]")
     return 0

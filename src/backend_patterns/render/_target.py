@@ -104,10 +104,12 @@ def standalone_context(paths: Mapping[str, str]) -> dict[str, Any]:
 def project_context(target: Target, written: Mapping[str, str]) -> dict[str, Any]:
     """The import context of a rendering into a project; ``written`` maps each written role to
     its path."""
+    root = PurePosixPath(target.import_root) if target.import_root else None
     mod = {
         role: module_of(path, target.import_root)
         for role, path in written.items()
-        if path.endswith(".py")
+        # a file outside the import root (tests/ of a src/ layout) is not imported by name
+        if path.endswith(".py") and (root is None or PurePosixPath(path).is_relative_to(root))
     }
     mod.update(target.modules)
     return {
