@@ -243,6 +243,7 @@ def test_suggestions_name_bap_add_once_the_project_is_initialised(tmp_path: Path
     assert bap("init", cwd=root).returncode == 0
     assert command() == "bap add crud_endpoint --set resource=Invoice"
     assert " add crud_endpoint --set resource=Invoice" in hook()
+    assert "  Add: " in hook()
 
 
 def test_next_steps_name_what_the_project_lacks_and_deps_declares_it(tmp_path: Path) -> None:

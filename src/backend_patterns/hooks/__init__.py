@@ -125,7 +125,9 @@ def prompt_context(
         if spec is not None:
             templates = ", ".join(f.template for f in spec.files)
             lines.append(f"  Template: {_shown(spec.dir, cwd)}/ ({templates})")
-        lines.append(f"  Render: {advice(render_command(s.pattern, s.params), program)}")
+        command = render_command(s.pattern, s.params, cwd)
+        label = "Add" if command.startswith("bap add ") else "Render"
+        lines.append(f"  {label}: {advice(command, program)}")
     return _clip("\n".join(lines))
 
 
