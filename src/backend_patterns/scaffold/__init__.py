@@ -182,6 +182,15 @@ def plan_add(
         _refuse_clash(root, f.path)
         plan.changes.append(Change(f.path, f.content, role=f.role))
     folder = folder_of(rendering.params, pattern)
+    db = target.paths.get("db")
+    if db is not None and any(f.path == db for f in rendering.files):
+        module = module_of(db, conv.import_root)
+        plan.manual.append(
+            f"{db} is new, and its session dependency reads app.state.sessionmaker: give the "
+            f"app a lifespan that sets it (from {module} import make_engine, make_sessionmaker; "
+            "engine = make_engine(); app.state.sessionmaker = make_sessionmaker(engine); "
+            "yield; await engine.dispose())"
+        )
     for f in rendering.files:
         if not f.tests and _ROUTER.search(f.content):
             _wire(plan, conv, f.path, folder)

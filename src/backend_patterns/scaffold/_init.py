@@ -25,11 +25,29 @@ OVERRIDES = {
     "tests": "tests",
 }
 
-_MAIN = '''"""The application: routers are included here."""
+_MAIN = '''"""The application: routers are included here.
+
+Run: uvicorn app.main:app
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-app = FastAPI(title="{name}")
+from app.db import make_engine, make_sessionmaker
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """One engine for the app's life; the session dependency reads its sessionmaker."""
+    engine = make_engine()
+    app.state.sessionmaker = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+app = FastAPI(title="{name}", lifespan=lifespan)
 '''
 
 _PYPROJECT = """[project]
