@@ -1,8 +1,10 @@
 """Real task phrasings (public GitHub issue/PR titles, verbatim) against the bundled triggers.
 
-tests/eval/real_tuning.yaml is what the triggers were tuned on; tests/eval/real_frozen.yaml was
-drawn at random (fixed seed, stratified by label) and is only reported, never tuned on. Gates:
-the tuning part at its tuned score, the frozen part at its measured score, each with 2 cases slack.
+tests/eval/real_tuning.yaml is what the triggers were tuned on: the first draw (rt*) and the first
+frozen part (rf*), moved there once its failures had been read case by case. tests/eval/
+real_frozen.yaml is a fresh draw (rg*, other queries, fixed seed, stratified by label), labelled
+before it was ever scored and scored once, never tuned on. Gates: the tuning part at its tuned
+score, the frozen part at its measured score, each with 2 cases slack.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ EVAL = Path(__file__).parent / "eval"
 PATTERNS = {"crud_endpoint", "service_layer", "websocket_handler", "jsonb_mutation"}
 TAGS = {"direct", "paraphrase", "typo", "ambiguous", "negative", "near", "far", "real"}
 SLACK = 2
-# file -> correct cases measured with the triggers as tuned (tuning) / as shipped (frozen)
-# frozen: 203 before three regexes copied from its titles were removed (they do not generalise)
-MEASURED = {"real_tuning.yaml": 317, "real_frozen.yaml": 200}
+# file -> correct cases measured with the triggers as tuned (tuning, 551/606) / as shipped
+# (frozen, 243/326: overall 0.745, negatives 0.756; 0.724 with the triggers before this tuning)
+MEASURED = {"real_tuning.yaml": 551, "real_frozen.yaml": 243}
+SIZES = {"real_tuning.yaml": 606, "real_frozen.yaml": 326}
 
 
 def _cases(name: str) -> list[dict]:
@@ -51,9 +54,17 @@ def test_cases_are_well_formed(name: str) -> None:
 
 
 def test_tuning_and_frozen_do_not_overlap() -> None:
-    tuning = {c["task"].lower() for c in _cases("real_tuning.yaml")}
-    frozen = {c["task"].lower() for c in _cases("real_frozen.yaml")}
-    assert not tuning & frozen
+    tuning, frozen = _cases("real_tuning.yaml"), _cases("real_frozen.yaml")
+    assert len(tuning) == SIZES["real_tuning.yaml"]
+    assert len(frozen) == SIZES["real_frozen.yaml"]
+    titles = {" ".join(c["task"].lower().split()) for c in tuning}
+    assert not titles & {" ".join(c["task"].lower().split()) for c in frozen}
+    assert not {c["source"] for c in tuning} & {c["source"] for c in frozen}
+    assert not {c["id"] for c in tuning} & {c["id"] for c in frozen}
+    # every pattern and both kinds of negative are in the frozen part
+    expected = {e for c in frozen for e in c["expect"]}
+    assert expected == PATTERNS
+    assert {t for c in frozen for t in c["tags"]} >= {"near", "far"}
 
 
 @pytest.mark.parametrize("name", sorted(MEASURED))

@@ -1,10 +1,17 @@
 """Auditing a pack's triggers against labelled cases (``bap validate --strict``).
 
-What makes a trigger file heavier than it needs to be: entries (phrases, vocabulary members,
-regexes, globs) that match at most one labelled case, duplicate entries within a rule or a
-vocabulary group, the same regex in two rules, regexes too long to read, and rules that no
-case fires. Each problem names the line of ``triggers.yaml`` it is on. Plain functions over
-plain data; nothing here is on the hot path.
+What makes a trigger file heavier than it needs to be: sentence-shaped entries (phrases of
+three words or more, regexes or globs over 40 characters) that match at most one labelled case,
+duplicate entries within a rule or a vocabulary group, the same regex as evidence in two rules
+of one pattern, regexes too long to read, and rules that no case fires. Each problem names the
+line of ``triggers.yaml`` it is on. Plain functions over plain data; nothing here is on the hot
+path.
+
+Short entries are vocabulary: a word or two ("pubsub", "hstore", "unit of work" aside) names a
+thing developers say whether or not a labelled case happens to, so rarity alone does not flag
+it. Single words that share a stem ("method", "methods") are not duplicates either: typo
+correction maps a misspelt word onto the nearest surface form ("methds" is one edit from
+"methods", two from "method"), so each surface form can matter.
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from ..triggers import Compiled, Inputs, Prep, kinds, prepare
 
 MAX_REGEX = 200
 REGEX_KINDS = ("intent", "code", "negative")
+# An entry is sentence-shaped, and so must earn its place on labelled cases, from this many
+# words (a phrase) or characters (a regex or a glob).
+PHRASE_WORDS = 3
+PATTERN_CHARS = 40
+
+
+def sentence_shaped(kind: str, item: str) -> bool:
+    """Whether ``item`` is long enough that matching at most one labelled case flags it."""
+    if item.startswith("@"):
+        return False  # a group: its members are audited one by one
+    if kind == "keyword":
+        return len(item.split()) >= PHRASE_WORDS
+    return len(item) > PATTERN_CHARS
+
+
+def _same_entry(item: str, first: str) -> bool:
+    """Whether two entries with the same prepared form repeat each other (see the docstring)."""
+    if len(item.split()) == 1:
+        return " ".join(item.lower().split()) == " ".join(first.lower().split())
+    return True
 
 
 class Problem:
@@ -104,7 +131,7 @@ def audit(
     fired: set[str] = set()
     for case in cases:
         fired.update(h.rule for h in rules.hits(case["task"], case.get("code"), case.get("path")))
-    regexes: dict[str, tuple[str, int]] = {}  # regex -> (first rule, its line)
+    regexes: dict[tuple[str, str], tuple[str, int]] = {}  # (pattern, regex) -> (rule, line)
     used_groups: dict[str, None] = {}
 
     def line_of(*where: str | int) -> int:
@@ -131,7 +158,8 @@ def audit(
                     used_groups[item[1:]] = None
             else:
                 key = tuple(forms)
-            if (name, key) in seen:
+            repeated = (name, key) in seen and _same_entry(item, seen[(name, key)][0])
+            if repeated:
                 first, at = seen[(name, key)]
                 problems.append(
                     Problem(
@@ -141,7 +169,7 @@ def audit(
                     )
                 )
             else:
-                seen[(name, key)] = (item, line)
+                seen.setdefault((name, key), (item, line))
             if kind_name in REGEX_KINDS:
                 if len(item) > max_regex:
                     problems.append(
@@ -151,7 +179,13 @@ def audit(
                             f"regex of {len(item)} characters (over {max_regex}): '{item[:40]}…'",
                         )
                     )
-                other = regexes.setdefault(item, (rule_id, line))
+                # evidence counted twice for one pattern; a regex that is a condition
+                # (all) or an exclusion (not) of other rules is no repetition
+                other = (
+                    regexes.setdefault((str(raw["pattern"]), item), (rule_id, line))
+                    if name == "any"
+                    else (rule_id, line)
+                )
                 if other[0] != rule_id:
                     problems.append(
                         Problem(
@@ -161,7 +195,7 @@ def audit(
                         )
                     )
             match = _matcher(rules, kind_name, raw, forms)
-            if match is None:
+            if match is None or repeated or not sentence_shaped(kind_name, item):
                 continue
             n = _count(match, inputs)
             if n <= 1:
@@ -174,7 +208,7 @@ def audit(
             line = line_of("vocabulary", group, j)
             forms = keyword.prepare(str(member), Prep(vocabulary), {})  # type: ignore[union-attr]
             key = tuple(forms[0][0]) if forms else ()
-            if key in seen_member:
+            if key in seen_member and _same_entry(str(member), seen_member[key][0]):
                 first, at = seen_member[key]
                 problems.append(
                     Problem(
@@ -182,7 +216,9 @@ def audit(
                     )
                 )
                 continue
-            seen_member[key] = (str(member), line)
+            seen_member.setdefault(key, (str(member), line))
+            if not sentence_shaped("keyword", str(member)):
+                continue
             match = _matcher(rules, "keyword", {}, forms)
             if match is not None and (n := _count(match, inputs)) <= 1:
                 problems.append(Problem(line, f"@{group}", f"phrase '{member}' {_matches(n)}"))
