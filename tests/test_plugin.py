@@ -2,8 +2,9 @@
 and installs its one plugin, offline, with ``HOME`` in a temporary folder.
 
 ``@anthropic-ai/claude-code`` is installed once with npm into ``$BAP_NPM_CACHE/claude-code``
-(default ``/tmp/bap-npm-cache``; ``.ci/run`` warms it). Without npm, or with neither the cache nor
-the registry, it skips locally and fails with ``CI=true``.
+(default ``/tmp/bap-npm-cache``; ``.ci/run`` warms it) at the version ``.ci/run`` pins
+(``tests/_npm_cli.py``). Without npm, or with neither the cache nor the registry, it skips
+locally and fails with ``CI=true``.
 """
 
 from __future__ import annotations
@@ -16,33 +17,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import service_missing
+from _npm_cli import npm_cli
 
 from backend_patterns.install._claude import HOOKS
 from backend_patterns.install._commands import hook_command, mcp_entry
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("BAP_NPM_CACHE", "/tmp/bap-npm-cache"))
-PREFIX = CACHE / "claude-code"
+VERSION = "2.1.197"  # as pinned in .ci/run
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
 def claude() -> Path:
-    found = PREFIX / "node_modules" / ".bin" / "claude"
-    if not found.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            service_missing("npm (Node.js) is not installed")
-        PREFIX.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, npm_config_cache=str(CACHE), npm_config_update_notifier="false")
-        done = subprocess.run(
-            [str(npm), "install", "--prefix", str(PREFIX), "@anthropic-ai/claude-code"],
-            capture_output=True, text=True, env=env, timeout=600, check=False,
-        )  # fmt: skip
-        if done.returncode != 0 or not found.exists():
-            service_missing(f"cannot install @anthropic-ai/claude-code ({done.stderr[-300:]})")
-    return found
+    return npm_cli("@anthropic-ai/claude-code", VERSION, "claude-code", "claude")
 
 
 def run(claude: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -74,7 +61,8 @@ def test_claude_plugin_validate_passes_without_warnings(
     assert "error" not in out.lower(), out
 
 
-def test_marketplace_add_and_plugin_install_offline(claude: Path, tmp_path: Path) -> None:
+def install_plugin(claude: Path, tmp_path: Path) -> Path:
+    """A temporary HOME in which this checkout is an added marketplace and its plugin installed."""
     checkout = tmp_path / "checkout"
     subprocess.run(
         ["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(checkout)], check=True, timeout=120
@@ -88,6 +76,11 @@ def test_marketplace_add_and_plugin_install_offline(claude: Path, tmp_path: Path
     assert added.returncode == 0, added.stdout + added.stderr
     installed = run(claude, home, "plugin", "install", "backend-api-patterns@backend-api-patterns")
     assert installed.returncode == 0, installed.stdout + installed.stderr
+    return home
+
+
+def test_marketplace_add_and_plugin_install_offline(claude: Path, tmp_path: Path) -> None:
+    home = install_plugin(claude, tmp_path)
     listed = run(claude, home, "plugin", "details", "backend-api-patterns@backend-api-patterns")
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert "Skills (1)  backend-api-patterns" in listed.stdout
