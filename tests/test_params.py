@@ -13,7 +13,7 @@ import pytest
 
 from backend_patterns.cli import word as cli_word
 from backend_patterns.errors import ParamError
-from backend_patterns.inflect import kebab, pluralize, snake
+from backend_patterns.inflect import kebab, pluralize, singular, snake
 from backend_patterns.pack import ParamSpec, PatternSpec
 from backend_patterns.render.params import convert, resolve
 
@@ -186,9 +186,14 @@ def test_names_are_derived_from_the_resource() -> None:
     assert params["table"] == "blog_posts"
     assert params["prefix"] == "/blog-posts"
     assert params["unique"] == "title"  # the first str field
-    assert params["fields"] == [{"name": "title", "type": "str"}, {"name": "body", "type": "str"}]
+    assert params["fields"] == [
+        {"name": "title", "type": "str", "optional": False},
+        {"name": "body", "type": "str", "optional": False},
+    ]
     router = next(f["content"] for f in data["files"] if f["path"] == "router.py")
-    assert 'APIRouter(prefix="/blog-posts", tags=["blog_posts"])' in router
+    assert (
+        'APIRouter(prefix="/blog-posts", tags=["blog_posts"], route_class=AllowingRoute)' in router
+    )
     assert "async def list_blog_posts(" in router
     assert "blog_post_id: BlogPostId" in router
 
@@ -269,6 +274,52 @@ def test_int_bool_and_text_kinds() -> None:
 
 def test_fields_accept_lists_too() -> None:
     spec = ParamSpec(name="fields", kind="fields", help="")
-    expected = [{"name": "a", "type": "str"}, {"name": "b", "type": "int"}]
+    expected = [
+        {"name": "a", "type": "str", "optional": False},
+        {"name": "b", "type": "int", "optional": False},
+    ]
     assert convert(spec, "p", ["a:str", "b:int"]) == expected
     assert convert(spec, "p", expected) == expected
+    assert convert(spec, "p", [{"name": "a", "type": "str"}, "b:int"]) == expected
+
+
+def test_optional_list_and_reference_fields() -> None:
+    spec = ParamSpec(name="fields", kind="fields", help="")
+    fields = convert(spec, "p", "name:str, nickname:str?, tags:list[str], owner:ref[User]?")
+    assert fields == [
+        {"name": "name", "type": "str", "optional": False},
+        {"name": "nickname", "type": "str", "optional": True},
+        {"name": "tags", "type": "list[str]", "optional": False},
+        {"name": "owner_id", "type": "ref", "ref": "User", "relation": "owner", "optional": True},
+    ]
+    assert convert(spec, "p", fields) == fields  # the parsed form round-trips
+
+
+@pytest.mark.parametrize(
+    ("fields", "needles"),
+    [
+        ("owner:ref[user]", ["unknown type 'ref[user]'", "ref[Model]"]),
+        ("tags:list[int]", ["unknown type 'list[int]'", "list[str]"]),
+        ("owner:ref[User],owner_id:int", ["field 'owner_id' is repeated"]),
+        ("boss:ref[Item]", ["a reference of Item to itself is not supported"]),
+    ],
+)
+def test_bad_new_field_kinds(fields: str, needles: list[str]) -> None:
+    assert_error(render_error(f"fields={fields}"), "'fields'", *needles)
+
+
+def test_unique_skips_optional_and_non_key_fields() -> None:
+    data = render_json("fields=nick:str?,tags:list[str],title:str")
+    assert data["params"]["unique"] == "title"  # the first required str field
+    assert_error(render_error("fields=nick:str?,title:str", "unique=nick"), "'unique'")
+
+
+def test_person_pluralises_to_people() -> None:
+    assert pluralize("person") == "people"
+    assert pluralize("sales_person") == "sales_people"
+    assert pluralize("child") == "children"
+    assert pluralize("order_line") == "order_lines"
+    assert singular("people") == "person"
+    assert singular("People") == "Person"
+    params = render_json("resource=Person")["params"]
+    assert (params["plural"], params["table"], params["prefix"]) == ("people", "people", "/people")

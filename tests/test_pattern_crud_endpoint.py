@@ -14,12 +14,22 @@ from typing import Any
 
 import httpx2
 import pytest
-from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
+from rendered import (
+    assert_clean,
+    assert_default_rules_pass,
+    assert_project_clean,
+    assert_rendered_tests_pass,
+    make_project,
+    project_target,
+    render_into,
+    render_into_project,
+    serve_rendering,
+)
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from backend_patterns.render import render
+from backend_patterns.render import render, render_pattern
 
 PATTERN = "crud_endpoint"
 MODULES = ("db", "models", "schemas", "router", "app")
@@ -47,16 +57,25 @@ PARAM_SETS: dict[str, dict[str, str]] = {
     },
     # `status` would shadow fastapi.status in the router; a single field, no unique one.
     "name-clash-single-field": {"resource": "Status", "fields": "code:int"},
+    # optional fields, a list of strings, foreign keys (standalone: stand-in User and
+    # Account tables), and Person's irregular plural (/people).
+    "optional-list-references": {
+        "resource": "Person",
+        "fields": "name:str,nickname:str?,tags:list[str],owner:ref[User],"
+        "manager:ref[Account]?,born_at:datetime?,meta:dict?,amount:Decimal,rank:int?",
+    },
 }
 
 
 @pytest.fixture(scope="module", params=list(PARAM_SETS))
 def rendering(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A rendering (with its tests) that passes ruff and mypy --strict."""
+    """A rendering (with its tests) that passes ruff (its default rules and a stricter
+    selection), ruff format and mypy --strict."""
     folder = render_into(
         tmp_path_factory.mktemp(request.param), PATTERN, PARAM_SETS[request.param]
     )
     assert_clean(folder)
+    assert_default_rules_pass(folder)
     return folder
 
 
@@ -126,7 +145,7 @@ def test_defaults_are_the_canonical_example() -> None:
         "pytest.ini",
     }
     router, models, schemas = files["router.py"], files["models.py"], files["schemas.py"]
-    assert 'APIRouter(prefix="/items", tags=["items"])' in router
+    assert 'APIRouter(prefix="/items", tags=["items"], route_class=AllowingRoute)' in router
     assert "item_id: ItemId" in router
     assert "ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]" in router
     assert "model_dump(exclude_unset=True)" in router
@@ -143,6 +162,13 @@ def test_defaults_are_the_canonical_example() -> None:
     assert 'ConfigDict(extra="forbid")' in schemas
     assert "from_attributes=True" in schemas
     assert "lifespan=lifespan" in files["app.py"]
+    assert "responses=NOT_FOUND" in router  # every status documented, with its body
+    assert "route_class=AllowingRoute" in router  # a 405 names every method of the path
+    assert 'WithJsonSchema({"type": "string"' not in schemas  # no Decimal here
+    assert files["pytest.ini"] == (
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+        "asyncio_default_test_loop_scope = function\n"
+    )
     assert "on_event" not in files["app.py"]
     for content in files.values():
         assert ".dict()" not in content
@@ -152,8 +178,100 @@ def test_defaults_are_the_canonical_example() -> None:
 
 def test_dict_fields_are_jsonb_on_postgresql_json_elsewhere() -> None:
     files = {f.path: f.content for f in render(PATTERN, {"fields": "title:str,meta:dict"})}
-    assert 'JSONDocument = JSON().with_variant(JSONB(), "postgresql")' in files["db.py"]
+    assert 'JSONDocument = JSON().with_variant(JSONB(), "postgresql")' in files["models.py"]
     assert "meta: Mapped[dict[str, Any]] = mapped_column(JSONDocument)" in files["models.py"]
+    assert "JSON" not in files["db.py"]  # the db module is the same for every rendering
+
+
+def test_the_db_module_is_the_one_service_layer_renders() -> None:
+    """One db module serves both patterns: Base, get_session and SessionDep."""
+    crud = {f.path: f.content for f in render(PATTERN, {"fields": "a:Decimal,b:datetime"})}
+    service = {f.path: f.content for f in render("service_layer", {})}
+    assert crud["db.py"] == service["db.py"]
+    for name in ("class Base(", "async def get_session(", "SessionDep = Annotated["):
+        assert name in crud["db.py"]
+
+
+def test_optional_list_and_reference_fields() -> None:
+    params = {"resource": "Person", "fields": "name:str,nick:str?,tags:list[str],owner:ref[User]"}
+    files = {f.path: f.content for f in render(PATTERN, params)}
+    models, schemas, router = files["models.py"], files["schemas.py"], files["router.py"]
+    assert 'APIRouter(prefix="/people", tags=["people"]' in router
+    assert '__tablename__ = "people"' in models
+    assert "nick: Mapped[str | None] = mapped_column(Text)" in models
+    assert "tags: Mapped[list[str]] = mapped_column(JSONDocument)" in models
+    assert 'owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)' in models
+    assert "class User(Base):" in models  # standalone: a stand-in for the referenced table
+    assert "nick: LongText | None = None" in schemas  # optional in Create, nullable in PATCH
+    assert "name: ShortText | SkipJsonSchema[None] = None" in schemas  # not nullable
+    assert "owner_id: RowId" in schemas
+    assert '"type": "missing_reference"' in router  # a dangling reference is a 422
+
+
+def test_imports_follow_the_target_modules(tmp_path: Path) -> None:
+    """Into a project: no module name is hard-coded; the project's Base, session alias and
+    User model are used, and no app, db module or pytest.ini is written."""
+    target = project_target(ROLES, src_layout=False, base="Model", alias=True)
+    params = {"resource": "Product", "fields": "name:str,owner:ref[User]"}
+    files = {
+        f.path: f.content
+        for f in render_pattern(PATTERN, params, with_tests=True, target=target).files
+    }
+    assert sorted(files) == sorted(v for k, v in ROLES.items() if k != "db")
+    models, router = files["app/models/product.py"], files["app/api/routes/products.py"]
+    assert "from app.db import Model\n" in models
+    assert "class Product(Model):" in models
+    assert "class User(" not in models  # the project's own User is referred to
+    assert "from app.db import DbSession\n" in router
+    assert "from app.models.product import Product\n" in router
+    assert "session: DbSession," in router
+    tests = files["tests/test_products.py"]
+    assert "from app.api.routes.products import router\n" in tests
+    assert "from app.db import Model, get_db\n" in tests
+    assert "from app.models.user import User\n" in tests
+    assert "app.dependency_overrides[get_db]" in tests
+    function = project_target(ROLES, src_layout=False, alias=False)
+    routed = render_pattern(PATTERN, params, target=function).files
+    router = next(f.content for f in routed if f.role == "router")
+    assert "SessionDep = Annotated[AsyncSession, Depends(get_db)]" in router
+
+
+ROLES = {
+    "models": "app/models/product.py",
+    "schemas": "app/schemas/product.py",
+    "router": "app/api/routes/products.py",
+    "tests": "tests/test_products.py",
+    "db": "app/db.py",
+}
+PROJECTS = {
+    # layout, Base name, session as an Annotated alias or a function, the project's mode
+    "package-alias-auto": (False, "Model", True, "auto"),
+    "src-function-strict": (True, "Base", False, "strict"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", list(PROJECTS))
+def test_rendered_into_a_project_lints_and_passes(
+    project: str, tmp_path: Path, database_url: str
+) -> None:
+    """``bap add``'s rendering in an existing project: the whole project passes ruff (default
+    rules and the stricter selection), ruff format and mypy --strict, and the added tests pass
+    with the project's own pytest configuration, on PostgreSQL and SQLite."""
+    src_layout, base, alias, mode = PROJECTS[project]
+    root = make_project(tmp_path / "project", src_layout=src_layout, base=base, asyncio_mode=mode)
+    target = project_target(ROLES, src_layout=src_layout, base=base, alias=alias)
+    params = {
+        "resource": "Product",
+        "fields": "name:str,price:Decimal,note:str?,tags:list[str],owner:ref[User]?",
+    }
+    written = render_into_project(root, PATTERN, params, target)
+    assert "tests/test_products.py" in written
+    assert not (root / "pytest.ini").exists()
+    assert_project_clean(root)
+    for url in (database_url, f"sqlite+aiosqlite:///{tmp_path}/project.db"):
+        out = assert_rendered_tests_pass(root, env={"TEST_DATABASE_URL": url})
+        assert " failed" not in out
 
 
 @pytest.mark.slow

@@ -13,16 +13,25 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
+from rendered import (
+    assert_clean,
+    assert_default_rules_pass,
+    assert_project_clean,
+    assert_rendered_tests_pass,
+    make_project,
+    project_target,
+    render_into,
+    render_into_project,
+    serve_rendering,
+)
 
 from backend_patterns._console import error_line
 from backend_patterns.cli import word as cli_word
 from backend_patterns.errors import ParamError
-from backend_patterns.render import render
+from backend_patterns.render import render, render_pattern
 
 PATTERN = "service_layer"
 RENDERED = ("errors", "models", "schemas", "db", "service", "router", "app")
-RENDERED_TESTS = 9  # tests in the rendered module; all must run, none may skip
 
 # id -> params. Together they use every field type, short, long and acronym names, a nested
 # route and the root route.
@@ -51,6 +60,11 @@ PARAM_SETS: dict[str, dict[str, str]] = {
         "child_fields": "v:str",
         "route": "/",
     },
+    "optional-list-references": {
+        "resource": "Person",
+        "fields": "nickname:str?,tags:list[str],owner:ref[User],born_at:datetime?,balance:Decimal",
+        "child_fields": "label:str,note:str?,count:int,account:ref[Account]?",
+    },
 }
 
 # id -> the routes its app must serve
@@ -74,6 +88,11 @@ ROUTES: dict[str, set[str]] = {
         "/",
         "/{http_request_id}",
         "/{http_request_id}/tags",
+    },
+    "optional-list-references": {
+        "/people",
+        "/people/{person_id}",
+        "/people/{person_id}/person-lines",
     },
 }
 
@@ -108,7 +127,8 @@ def test_defaults_render_the_order_example() -> None:
     assert "class OrderLine(Base):" in models
     assert 'order_lines: Mapped[list["OrderLine"]] = relationship(' in models
     assert models.count('        lazy="raise",\n') == 2
-    assert "MetaData(naming_convention=NAMING_CONVENTION)" in models
+    assert "MetaData(naming_convention=NAMING_CONVENTION)" in files["db.py"]
+    assert "from db import Base\n" in models
     assert "class OrderService:" in service
     assert "LOAD_ORDER_LINES = selectinload(Order.order_lines)" in service
     assert "await self.session.commit()" in service
@@ -118,7 +138,7 @@ def test_defaults_render_the_order_example() -> None:
 
 def test_the_service_commits_and_the_dependency_does_not() -> None:
     files = contents()
-    dependency = files["db.py"].split("async def open_session", 1)[1]
+    dependency = files["db.py"].split("async def get_session", 1)[1]
     assert "yield session" in dependency
     assert "commit" not in dependency.split("yield session", 1)[1]
     for name in ("router.py", "app.py"):
@@ -175,11 +195,13 @@ def test_rendering_is_clean_and_its_tests_pass_on_sqlite_and_postgres(
 ) -> None:
     folder = render_into(tmp_path / param_id, PATTERN, PARAM_SETS[param_id])
     assert_clean(folder)
+    assert_default_rules_pass(folder)
+    rendered_tests = next(folder.glob("test_*.py")).read_text().count("\nasync def test_")
 
     with imported(folder) as modules:
         app = modules["app"].app
         assert set(app.openapi()["paths"]) == ROUTES[param_id]
-        base = modules["models"].Base
+        base = modules["db"].Base
         relationships = [rel for mapper in base.registry.mappers for rel in mapper.relationships]
         assert len(relationships) == 2
         assert {rel.lazy for rel in relationships} == {"raise"}
@@ -188,7 +210,7 @@ def test_rendering_is_clean_and_its_tests_pass_on_sqlite_and_postgres(
 
     for url in ("", database_url):  # "" makes the rendered tests use a SQLite file
         out = assert_rendered_tests_pass(folder, {"TEST_DATABASE_URL": url})
-        assert re.search(rf"\b{RENDERED_TESTS} passed\b", out), out
+        assert re.search(rf"\b{rendered_tests} passed\b", out), out
 
 
 @pytest.mark.slow
@@ -203,7 +225,7 @@ def test_uvicorn_serves_the_rendering_as_written(tmp_path: Path) -> None:
     ):
         listed = client.get("/orders")
         assert listed.status_code == 200
-        assert listed.json() == []
+        assert listed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
         order = {
             "reference": "A-1",
             "customer": "c",
@@ -213,7 +235,68 @@ def test_uvicorn_serves_the_rendering_as_written(tmp_path: Path) -> None:
         created = client.post("/orders", json=order)
         assert created.status_code == 201, created.text
         order_id = created.json()["id"]
+        assert created.headers["location"] == f"{base}/orders/{order_id}"
         fetched = client.get(f"/orders/{order_id}").json()
         assert fetched["order_lines"][0]["quantity"] == 2
         assert client.post("/orders", json=order).status_code == 409
     assert (folder / "app.db").is_file()
+
+
+ROLES = {
+    "errors": "app/orders/errors.py",
+    "models": "app/orders/models.py",
+    "schemas": "app/orders/schemas.py",
+    "service": "app/orders/service.py",
+    "router": "app/orders/router.py",
+    "tests": "tests/test_orders.py",
+    "db": "app/db.py",
+}
+
+
+def test_imports_follow_the_target_modules() -> None:
+    """Into a project (domain folders): the project's Base and session dependency, modules
+    named by their place; no app, db module or pytest.ini."""
+    target = project_target(ROLES, src_layout=True, base="Model", alias=False)
+    params = {"fields": "customer:str,owner:ref[User]?"}
+    files = {f.role: f.content for f in render_pattern(PATTERN, params, target=target).files}
+    assert sorted(files) == ["errors", "models", "router", "schemas", "service"]
+    assert "from app.db import Model\n" in files["models"]
+    assert "class Order(Model):" in files["models"]
+    assert 'ForeignKey("users.id")' in files["models"]
+    assert "class User(" not in files["models"]
+    router = files["router"]
+    assert "    session: Annotated[AsyncSession, Depends(get_db)],\n" in router
+    assert "from app.orders.service import OrderService\n" in router
+    assert "from app.db import get_db\n" in router
+
+
+PROJECTS = {
+    "package-alias-auto": (False, "Model", True, "auto"),
+    "src-function-strict": (True, "Base", False, "strict"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", list(PROJECTS))
+def test_rendered_into_a_project_lints_and_passes(
+    project: str, tmp_path: Path, database_url: str
+) -> None:
+    """``bap add``'s rendering in domain folders of an existing project: the whole project
+    passes ruff (default rules and the stricter selection), ruff format and mypy --strict,
+    and the added tests pass on PostgreSQL with the project's own pytest configuration."""
+    src_layout, base, alias, mode = PROJECTS[project]
+    root = make_project(tmp_path / "project", src_layout=src_layout, base=base, asyncio_mode=mode)
+    package = root / ("src/app" if src_layout else "app") / "orders"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    target = project_target(ROLES, src_layout=src_layout, base=base, alias=alias)
+    params = {
+        "fields": "customer:str,note:str?,total:Decimal,tags:list[str],owner:ref[User]",
+        "child_fields": "sku:str,quantity:int",
+    }
+    written = render_into_project(root, PATTERN, params, target)
+    assert "tests/test_orders.py" in written
+    assert not (root / "pytest.ini").exists()
+    assert_project_clean(root)
+    out = assert_rendered_tests_pass(root, env={"TEST_DATABASE_URL": database_url})
+    assert " failed" not in out

@@ -1,6 +1,6 @@
 """The items service. Run it with: uvicorn app:app
 
-DATABASE_URL picks the database (see db.py); the tables are created at start-up.
+DATABASE_URL picks the database (see db); the tables are created at start-up.
 """
 
 from collections.abc import AsyncIterator

@@ -1,7 +1,7 @@
-"""Database access: engine, sessions and the declarative base.
+"""Database access: the declarative base, the engine, and one session per request.
 
 DATABASE_URL picks the database (default: a local SQLite file); any SQLAlchemy async URL
-works, e.g. postgresql+asyncpg://user@host/dbname.
+works, e.g. postgresql+asyncpg://user@host/dbname. Nothing connects on import.
 """
 
 import os
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
     AsyncEngine,
@@ -35,18 +35,36 @@ class Base(AsyncAttrs, DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str | None = None, **options: Any) -> AsyncEngine:
-    """An engine for ``url`` (default: DATABASE_URL)."""
-    return create_async_engine(url or DATABASE_URL, pool_pre_ping=True, **options)
+def enforce_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite checks foreign keys only when asked to, per connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def make_engine(
+    url: str | None = None, *, schema: str | None = None, **options: Any
+) -> AsyncEngine:
+    """An engine for ``url`` (default: DATABASE_URL). With ``schema``, the tables live
+    in that (existing) PostgreSQL schema."""
+    engine = create_async_engine(url or DATABASE_URL, pool_pre_ping=True, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", enforce_foreign_keys)
+    if schema is not None:
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # expire_on_commit=False: objects stay readable after commit without lazy I/O.
+    # expire_on_commit=False: after a commit, attributes stay readable without a reload,
+    # which in async code would be implicit IO (MissingGreenlet).
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, closed (and rolled back if still open) afterwards."""
+    """One session per request. It only opens and closes the session (rolling back what
+    is still open): the code that writes commits before the response is built, because
+    the code after ``yield`` may run after the response has been sent."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         yield session

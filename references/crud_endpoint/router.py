@@ -1,25 +1,70 @@
 """HTTP endpoints for items.
 
-Create, read, list (paginated), replace (PUT), update (PATCH) and delete.
+Create, read, list (paginated), replace (PUT), update (PATCH) and delete. Every status a
+route answers is in the OpenAPI schema with its body.
 """
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from db import SessionDep
 from models import Item
-from schemas import ItemCreate, ItemRead, ItemUpdate, Page
+from schemas import ItemCreate, ItemRead, ItemUpdate, Page, Problem
 
-router = APIRouter(prefix="/items", tags=["items"])
+# The methods of each path, for the Allow header of a 405.
+PATH_METHODS: dict[str, set[str]] = {}
+
+
+class AllowingRoute(APIRoute):
+    """Answers a method its path lacks with 405 and an Allow header that names every
+    method of the path (by default it names only the first route's)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        PATH_METHODS.setdefault(self.path, set()).update(self.methods or ())
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in (self.methods or ()):
+            allow = ", ".join(sorted(PATH_METHODS[self.path]))
+            raise HTTPException(
+                status.HTTP_405_METHOD_NOT_ALLOWED, headers={"Allow": allow}
+            )
+        await super().handle(scope, receive, send)
+
+
+router = APIRouter(prefix="/items", tags=["items"], route_class=AllowingRoute)
 
 # The range of the integer primary key: an out-of-range id is a 422, not a 500.
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+
+# The error responses, documented with their body.
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {
+        "model": Problem,
+        "description": "The body is not valid JSON",
+    },
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {
+        "model": Problem,
+        "description": "No such item",
+    },
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {
+        "model": Problem,
+        "description": "Conflicts with existing data (e.g. a unique value is taken)",
+    },
+}
 
 
 async def get_or_404(
@@ -49,7 +94,9 @@ async def commit_or_409(session: AsyncSession) -> None:
         ) from None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses={**BAD_BODY, **CONFLICT}
+)
 async def create_item(
     payload: ItemCreate,
     session: SessionDep,
@@ -81,7 +128,7 @@ async def list_items(
     )
 
 
-@router.get("/{item_id}")
+@router.get("/{item_id}", responses=NOT_FOUND)
 async def read_item(
     item_id: ItemId,
     session: SessionDep,
@@ -90,13 +137,13 @@ async def read_item(
     return ItemRead.model_validate(item)
 
 
-@router.put("/{item_id}")
+@router.put("/{item_id}", responses={**BAD_BODY, **NOT_FOUND, **CONFLICT})
 async def replace_item(
     item_id: ItemId,
     payload: ItemCreate,
     session: SessionDep,
 ) -> ItemRead:
-    """Full replacement: every field is required and every field is written."""
+    """Full replacement: every field is written (optional ones left out become null)."""
     item = await get_or_404(session, item_id)
     for key, value in payload.model_dump().items():
         setattr(item, key, value)
@@ -104,7 +151,7 @@ async def replace_item(
     return ItemRead.model_validate(item)
 
 
-@router.patch("/{item_id}")
+@router.patch("/{item_id}", responses={**BAD_BODY, **NOT_FOUND, **CONFLICT})
 async def update_item(
     item_id: ItemId,
     payload: ItemUpdate,
@@ -118,11 +165,16 @@ async def update_item(
     return ItemRead.model_validate(item)
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, **CONFLICT},
+)
 async def delete_item(
     item_id: ItemId,
     session: SessionDep,
 ) -> None:
     item = await get_or_404(session, item_id)
     await session.delete(item)
-    await commit_or_409(session)  # e.g. a row elsewhere still refers to this one
+    # A 409 when a row elsewhere still refers to this one.
+    await commit_or_409(session)

@@ -1,4 +1,4 @@
-"""Domain errors of the service. They know nothing of HTTP: app.py maps them."""
+"""Domain errors of the service. They know nothing of HTTP: the router maps them."""
 
 
 class DomainError(Exception):
@@ -11,3 +11,7 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     """The change breaks a uniqueness or integrity rule, e.g. a repeated reference."""
+
+
+class MissingReferenceError(DomainError):
+    """The data refers to a row (by a foreign key) that does not exist."""

@@ -4,25 +4,10 @@ Relationships are ``lazy="raise"``: touching one that was not loaded explicitly 
 ``selectinload``) raises at once instead of doing hidden IO, which async code cannot do.
 """
 
-from sqlalchemy import (
-    ForeignKey,
-    MetaData,
-    String,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Deterministic constraint names, so migrations can find and change them later.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from db import Base
 
 
 class Order(Base):

@@ -43,8 +43,16 @@ def stem(word: str) -> str:
     return w
 
 
+# Plurals no suffix rule gives (``Person`` is served at ``/people``, not ``/persons``).
+IRREGULAR_PLURALS = {"person": "people", "child": "children", "man": "men", "woman": "women"}
+_IRREGULAR_SINGULARS = {plural: one for one, plural in IRREGULAR_PLURALS.items()}
+
+
 def singular(word: str) -> str:
     w = word
+    if w.lower() in _IRREGULAR_SINGULARS:
+        one = _IRREGULAR_SINGULARS[w.lower()]
+        return one.capitalize() if w[:1].isupper() else one
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     # addresses, statuses -> strip "es"; but warehouses, houses -> strip "s"
@@ -88,7 +96,9 @@ def kebab(name: str) -> str:
 def pluralize(word: str) -> str:
     """English plural of the last word of a snake_case name: ``blog_post`` -> ``blog_posts``."""
     head, _, last = word.rpartition("_")
-    if re.search(r"(s|x|z|ch|sh)\Z", last):
+    if last in IRREGULAR_PLURALS:
+        last = IRREGULAR_PLURALS[last]
+    elif re.search(r"(s|x|z|ch|sh)\Z", last):
         last += "es"
     elif re.search(r"[^aeiou]y\Z", last):
         last = last[:-1] + "ies"

@@ -20,7 +20,12 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-FIELD_TYPES = ("str", "int", "float", "bool", "datetime", "Decimal", "dict")
+FIELD_TYPES = ("str", "int", "float", "bool", "datetime", "Decimal", "dict", "list[str]")
+# ``owner:ref[User]``: a foreign key ``owner_id`` to the table of the existing model ``User``.
+REF_TYPE = "ref[Model]"
+# A trailing ``?`` makes a field optional: a nullable column, ``None`` by default in Create.
+OPTIONAL_MARK = "?"
+_REF = re.compile(r"ref\[([A-Z][A-Za-z0-9]*)\]\Z")
 # Names a field may not take: columns every model has, attributes of SQLAlchemy's declarative
 # base and of Pydantic's BaseModel (shadowing them warns or breaks), and the type names the
 # templates use in annotations (a field named ``datetime`` would shadow the type in a class body).
@@ -77,29 +82,61 @@ def _bad(
     )
 
 
+def _field_text(item: Mapping[str, Any]) -> str:
+    """One parsed field (as ``parse_fields`` returns it) back in ``name:type`` form."""
+    mark = OPTIONAL_MARK if item.get("optional") else ""
+    if item.get("type") == "ref":
+        return f"{item.get('relation', '')}:ref[{item.get('ref', '')}]{mark}"
+    return f"{item.get('name', '')}:{item.get('type', '')}{mark}"
+
+
 def _fields_text(value: Any) -> str:
     """Accept ``"a:str,b:int"``, ``["a:str", "b:int"]`` or ``[{"name": "a", "type": "str"}]``."""
     if isinstance(value, list | tuple):
         parts = []
         for item in value:
             if isinstance(item, Mapping):
-                parts.append(f"{item.get('name', '')}:{item.get('type', '')}")
+                parts.append(_field_text(item))
             else:
                 parts.append(str(item))
         return ",".join(parts)
     return str(value)
 
 
-def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, str]]:
-    """``title:str,body:str,meta:dict`` -> ``[{"name": "title", "type": "str"}, ...]``."""
-    fields: list[dict[str, str]] = []
+def _split_fields(value: str) -> list[str]:
+    """``a:str,b:list[str]`` -> ``["a:str", "b:list[str]"]`` (commas inside brackets stay)."""
+    chunks, depth, start = [], 0, 0
+    for i, char in enumerate(value):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            chunks.append(value[start:i])
+            start = i + 1
+    chunks.append(value[start:])
+    return [c.strip() for c in chunks]
+
+
+def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, Any]]:
+    """``title:str,nickname:str?,owner:ref[User]`` -> ``[{"name": "title", "type": "str",
+    "optional": False}, {"name": "nickname", "type": "str", "optional": True}, {"name":
+    "owner_id", "type": "ref", "ref": "User", "relation": "owner", "optional": False}]``.
+
+    A trailing ``?`` makes a field optional (nullable). ``list[str]`` is a list of strings.
+    ``ref[Model]`` is a foreign key to ``Model``'s primary key, in a column ``<name>_id``.
+    """
+    fields: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for chunk in (c.strip() for c in value.split(",")):
+    for chunk in _split_fields(value):
         if not chunk:
             continue
         name, sep, ftype = (s.strip() for s in chunk.partition(":"))
         if not sep:
             raise _bad(spec, pattern, value, f"'{chunk}' is not name:type")
+        optional = ftype.endswith(OPTIONAL_MARK)
+        ftype = ftype.removesuffix(OPTIONAL_MARK).strip()
+        ref = _REF.match(ftype)
+        relation = name
+        if ref:
+            name = f"{relation}_id"
         if not _SNAKE.match(name) or keyword.iskeyword(name):
             raise _bad(spec, pattern, value, f"'{name}' is not a snake_case field name")
         if len(name) > (spec.max or MAX_IDENTIFIER):  # for fields, ``max`` bounds each name
@@ -115,31 +152,48 @@ def parse_fields(value: str, spec: ParamSpec, pattern: str) -> list[dict[str, st
             )
         if name in seen:
             raise _bad(spec, pattern, value, f"field '{name}' is repeated")
+        if ref:
+            seen.add(name)
+            fields.append(
+                {
+                    "name": name,
+                    "type": "ref",
+                    "ref": ref.group(1),
+                    "relation": relation,
+                    "optional": optional,
+                }
+            )
+            continue
         if ftype not in FIELD_TYPES:
-            guess = did_you_mean(ftype, FIELD_TYPES)
+            allowed = (*FIELD_TYPES, REF_TYPE)
+            guess = did_you_mean(ftype, allowed)
             raise ParamError(
                 f"bad value {value!r} for '{spec.name}' of {pattern}: unknown type '{ftype}' "
-                f"(choose from: {', '.join(FIELD_TYPES)}).",
+                f"(choose from: {', '.join(allowed)}; add ? for an optional field).",
                 pattern=pattern,
                 param=spec.name,
-                allowed=FIELD_TYPES,
+                allowed=allowed,
                 hint=f"Did you mean '{guess}'?" if guess else None,
             )
         seen.add(name)
-        fields.append({"name": name, "type": ftype})
+        fields.append({"name": name, "type": ftype, "optional": optional})
     if not fields:
         raise _bad(spec, pattern, value, "at least one name:type field is needed")
     return fields
 
 
 def _field_choices(context: Mapping[str, Any]) -> list[str]:
-    """Names a ``field`` parameter may take: the key-like (not dict, not bool) fields of the last
-    ``fields`` value."""
-    fields: list[dict[str, str]] = []
+    """Names a ``field`` parameter may take: the key-like (not dict, list, bool, reference or
+    optional) fields of the last ``fields`` value."""
+    fields: list[dict[str, Any]] = []
     for value in context.values():
         if isinstance(value, list) and all(isinstance(f, dict) and "type" in f for f in value):
             fields = value
-    return [f["name"] for f in fields if f["type"] not in {"dict", "bool"}]
+    return [
+        f["name"]
+        for f in fields
+        if f["type"] not in {"dict", "bool", "list[str]", "ref"} and not f.get("optional")
+    ]
 
 
 def _identifier(spec: ParamSpec, pattern: str, text: str, context: Mapping[str, Any]) -> str:
@@ -183,6 +237,15 @@ def convert(
     kind = spec.kind
     if kind == "fields":
         fields = parse_fields(_fields_text(value).strip(), spec, pattern)
+        resource = (context or {}).get("resource")
+        for field in fields:
+            if field["type"] == "ref" and field["ref"] == resource:
+                raise _bad(
+                    spec,
+                    pattern,
+                    _field_text(field),
+                    f"a reference of {resource} to itself is not supported",
+                )
         for field in fields:
             if field["name"] in spec.reserved:
                 raise _bad(
