@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# tests/fixtures/ holds data for the linter (its check/conftest.py is a fixture of BAP001, not
+# a conftest of this suite): pytest never collects there.
+collect_ignore = ["fixtures"]
+
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -158,11 +158,24 @@ def test_cache_hit_miss_and_incremental_update(tmp_path: Path, cache_home: Path)
     before = proj.STATS["parsed"]
     first = Project.load(root)
     assert proj.STATS["parsed"] - before == 6  # a cold index parses every file
-    assert list(cache_home.glob("backend-api-patterns/project-*/index.json"))
-    before = proj.STATS["parsed"]
+    assert list(cache_home.glob("backend-api-patterns/project-*/stamps.marshal"))
+    before, merges = proj.STATS["parsed"], proj.STATS["merges"]
     again = Project.load(root / "app" / "service.py")
     assert proj.STATS["parsed"] == before  # warm: nothing parsed
+    assert proj.STATS["merges"] == merges  # nor merged: the index holds the merged view
     assert set(again.models) == set(first.models)
+    assert again.json_attrs == first.json_attrs
+    assert again.flaggers == first.flaggers
+    assert again.summaries == first.summaries  # read from the index when asked for
+    service = root / "app" / "service.py"
+    service.write_text(service.read_text() + "\n\ndef unrelated() -> int:\n    return 1\n")
+    os.utime(service, ns=(2, 2))
+    before, merges = proj.STATS["parsed"], proj.STATS["merges"]
+    body_only = Project.load(root)
+    assert proj.STATS["parsed"] - before == 1
+    assert proj.STATS["merges"] == merges  # the same declarations: the merged view holds
+    assert set(body_only.models) == set(first.models)
+    assert Project.load(root).summaries == body_only.summaries
     models = root / "app" / "models.py"
     models.write_text(MODELS + "\n\nclass Extra(Base):\n    __tablename__ = 'e'\n")
     os.utime(models, ns=(1, 1))

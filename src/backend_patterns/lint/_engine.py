@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import os
 import re
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import JsonAttrError
 from ..project import Project, find_root
-from ._files import MAX_FILE_BYTES, NO_EXCLUDE, Exclude, python_files, read_all
+from ._files import MAX_FILE_BYTES, NO_EXCLUDE, Exclude, read_all, resolved_python_files
 from ._findings import FileWarning, Finding, sort_warnings
 from ._noqa import suppressed
 from ._syntax import SYNTAX_CODE, parse_source
@@ -60,16 +59,18 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _project_of(paths: list[str]) -> Project | None:
-    """The project model of files on disk that all lie below one project root; else None."""
+def _project_of(paths: list[str], resolved: Sequence[str] | None = None) -> Project | None:
+    """The project model of files on disk that all lie below one project root; else None.
+    ``resolved`` are the paths resolved, when the caller knows them."""
     real = [p for p in paths if os.path.isfile(p)]
     if not real or len(real) != len(paths):
         return None
     root = find_root(real[0])
     if root is None:
         return None
-    base = root.resolve()
-    if not all(Path(p).resolve().is_relative_to(base) for p in real):
+    base = os.path.join(str(root.resolve()), "")
+    keys = resolved if resolved is not None else [str(Path(p).resolve()) for p in real]
+    if not all(k.startswith(base) for k in keys):
         return None
     return Project.load(root)
 
@@ -182,6 +183,7 @@ def _check_chunk(paths: list[str]) -> tuple[list[Finding], list[FileWarning]]:
 
 def _mp_context() -> BaseContext:
     import multiprocessing
+    import threading
 
     methods = multiprocessing.get_all_start_methods()
     # fork starts a worker in milliseconds with everything already imported; only where no
@@ -240,7 +242,8 @@ def check_tree(
     larger files; ``jobs`` caps the worker processes of a large tree (default: 2 where there
     are 2 cores; 1 checks in this process).
     """
-    files = [str(p) for p in python_files(paths, exclude)]
+    found = resolved_python_files(paths, exclude)
+    files = [str(p) for p, _ in found]
     chosen = all_rules() if rules is None else tuple(rules)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if (
@@ -250,7 +253,7 @@ def check_tree(
         and all(RULES.get(r.code) is r for r in chosen)  # a worker finds them by code
     ):
         if project is None and load_project:
-            project = _project_of(files)
+            project = _project_of(files, [key for _, key in found])
         if project is not None:  # what every file declares: a chunk needs nothing else
             settings = _settings(json_attrs, project, untyped_receivers)
             findings, warnings = _in_workers(files, settings, chosen, jobs, max_bytes)

@@ -119,19 +119,40 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | FileWarnin
         )
 
 
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return str(path.absolute())
+
+
+def resolved_python_files(
+    paths: Iterable[str], exclude: Exclude = NO_EXCLUDE
+) -> list[tuple[Path, str]]:
+    """``iter_python_files``, each file once, with its resolved path. Below a folder (the walk
+    enters no link) a file that is not a link resolves to the folder's resolved path and its
+    place under it: only links and files given by name are resolved one by one."""
+    found: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+    for given in paths:
+        walked = str(Path(given))
+        real = os.path.realpath(walked) if os.path.isdir(walked) else None
+        prefix = "" if walked == "." else walked + os.sep  # Path("." / "a.py") is "a.py"
+        for path in iter_python_files([given], exclude):
+            text = str(path)
+            if real is not None and text.startswith(prefix) and not os.path.islink(text):
+                key = os.path.join(real, text[len(prefix) :])
+            else:
+                key = _resolved(path)
+            if key not in seen:
+                seen.add(key)
+                found.append((path, key))
+    return found
+
+
 def python_files(paths: Iterable[str], exclude: Exclude = NO_EXCLUDE) -> list[Path]:
     """``iter_python_files``, each file once (by its resolved path)."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for path in iter_python_files(paths, exclude):
-        try:
-            key = path.resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            key = path.absolute()
-        if key not in seen:
-            seen.add(key)
-            found.append(path)
-    return found
+    return [path for path, _ in resolved_python_files(paths, exclude)]
 
 
 def read_sources(

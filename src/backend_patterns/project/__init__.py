@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
-import json
+import operator
 import os
 import stat
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
+from . import _index
+from ._index import digest_of, summary_digest
 from ._model import Helper, Merged, ModelInfo, merge
 from ._summary import Summary, summarize
+from ._view import ClassTable, Shared
 
 __all__ = [
     "MAX_FILE_BYTES",
     "SKIP_DIRS",
     "STATS",
+    "ClassTable",
     "FileView",
     "Helper",
     "ModelInfo",
@@ -38,7 +40,7 @@ __all__ = [
     "module_name",
 ]
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 20_000
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
@@ -74,7 +76,7 @@ SKIP_DIRS = frozenset(
         "venv",
     }
 )
-STATS = {"parsed": 0, "loads": 0}  # files parsed and projects loaded, for tests
+STATS = {"parsed": 0, "loads": 0, "merges": 0}  # files parsed, projects loaded, merges
 
 
 def find_root(path: str | os.PathLike[str]) -> Path | None:
@@ -115,12 +117,12 @@ class FileView:
 
 
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(errors="surrogatepass"), digest_size=16).hexdigest()
+    return digest_of(text.encode(errors="surrogatepass"), 16)
 
 
 def _cache_dir(root: Path) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    digest = digest_of(str(root).encode(), 8)
     return Path(base) / "backend-api-patterns" / f"project-{digest}"
 
 
@@ -160,37 +162,74 @@ def _summary_of(text: str, module: str) -> Summary | None:
         return None
 
 
+_NAME = operator.attrgetter("name")
+
+
 def _scan(root: Path) -> dict[str, tuple[int, int]]:
-    """``relative path -> (size, mtime_ns)`` of the project's regular ``.py`` files."""
+    """``relative path -> (size, mtime_ns)`` of the project's regular ``.py`` files, in the
+    order of a top-down walk with sorted names that enters no linked folder."""
     found: dict[str, tuple[int, int]] = {}
-    prefix = len(str(root)) + 1
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(files):
-            if not name.endswith(".py"):
-                continue
-            full = os.path.join(folder, name)
+    todo = [(str(root), "")]
+    while todo:
+        folder, rel = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+            entries.sort(key=_NAME)
+        except OSError:
+            continue
+        below = []
+        for entry in entries:
+            name = entry.name
             try:
-                info = os.lstat(full)
+                if entry.is_dir():
+                    skip = name in SKIP_DIRS or name.endswith(".egg-info")
+                    if not skip and not entry.is_symlink():
+                        below.append((entry.path, rel + name + os.sep))
+                    continue
+                if not name.endswith(".py"):
+                    continue
+                info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
                 continue  # symlinks, FIFOs, devices, huge files
-            found[full[prefix:]] = (info.st_size, info.st_mtime_ns)
+            found[rel + name] = (info.st_size, info.st_mtime_ns)
             if len(found) >= MAX_FILES:
                 return found
+        todo.extend(reversed(below))
     return found
 
 
 @dataclass(slots=True)
 class Project:
-    """A project's files, their summaries and the merged view of them."""
+    """A project's files, their summaries and the merged view of them. A loaded project reads
+    its summaries from the index only when one is asked for (``summaries``, ``decls_for``):
+    a warm load needs the merged view alone."""
 
     root: Path | None
-    summaries: dict[str, Summary]  # path (absolute, or as given) -> summary
+    _summaries: dict[str, Summary] | None = field(repr=False)  # None: not read yet
     merged: Merged = field(repr=False)
     digests: dict[str, str] = field(default_factory=dict, repr=False)  # path -> text digest
-    _bare: dict[str, ModelInfo] | None = field(default=None, repr=False)
+    _hashes: dict[str, str] = field(default_factory=dict, repr=False)  # path -> summary digest
+    _loader: Callable[[], dict[str, Summary]] | None = field(default=None, repr=False)
+    _overrides: dict[str, Summary] = field(default_factory=dict, repr=False)
+    _shared: Shared | None = field(default=None, repr=False)
+
+    @property
+    def summaries(self) -> dict[str, Summary]:
+        """path (absolute, or as given) -> summary, for every file of the project."""
+        if self._summaries is None:
+            assert self._loader is not None, "a project without summaries nor their loader"
+            self._summaries, self._loader = self._loader(), None
+        if self._overrides:
+            self._summaries = {**self._summaries, **self._overrides}
+            self._overrides = {}
+        return self._summaries
+
+    def _summary(self, key: str) -> Summary | None:
+        found = self._overrides.get(key)
+        return found if found is not None else self.summaries.get(key)
 
     @property
     def files(self) -> list[str]:
@@ -241,28 +280,43 @@ class Project:
         self, sources: Iterable[tuple[str, ast.Module] | tuple[str, ast.Module, str]]
     ) -> Project:
         """This project with some files replaced by (or added as) the texts given; a text
-        whose digest is the indexed one keeps its summary (``(path, tree, text)``)."""
-        summaries = dict(self.summaries)
-        digests = dict(self.digests)
-        changed = False
+        whose digest is the indexed one keeps its summary (``(path, tree, text)``), and a
+        summary equal to the indexed one keeps the merged view."""
+        digests = self.digests
+        changed: dict[str, Summary] = {}
+        same = True
         for source in sources:
             path, tree = source[0], source[1]
             key = str(Path(path).absolute()) if self.root is not None else path
             if len(source) == 3:
                 digest = _digest(source[2])
-                if key in summaries and digests.get(key) == digest:
+                if digests.get(key) == digest and self._indexed(key):
                     continue
+                if digests is self.digests:
+                    digests = dict(digests)
                 digests[key] = digest
-            summaries[key] = summarize(tree, module_name(key, self.root))
-            changed = True
-        return Project.from_summaries(self.root, summaries, digests) if changed else self
+            summary = summarize(tree, module_name(key, self.root))
+            changed[key] = summary
+            same = same and self._hashes.get(key) == summary_digest(summary)
+        if not changed:
+            return self if digests is self.digests else replace(self, digests=digests)
+        if same:  # the same declarations: only the checked texts' own summaries change
+            return replace(self, digests=digests, _overrides={**self._overrides, **changed})
+        summaries = {**self.summaries, **changed}
+        return Project.from_summaries(self.root, summaries, digests)
+
+    def _indexed(self, key: str) -> bool:
+        """Whether the file ``key`` has a summary (without reading the summaries)."""
+        if key in self._hashes or key in self._overrides:
+            return True
+        return self._summaries is not None and key in self._summaries
 
     @classmethod
     def load(
         cls, path: str | os.PathLike[str], *, cache: bool = True, max_parse: int | None = None
     ) -> Project:
         """The project around ``path`` (its root, or ``path`` itself when no root is found),
-        from the on-disk cache where files did not change.
+        from the on-disk index where files did not change (``_index``).
 
         ``max_parse`` bounds the files parsed in this call (the hooks: an edit never waits for
         a cold index of a large project); the others are left out, and parsed by later calls
@@ -272,93 +326,117 @@ class Project:
         if root is None:
             here = Path(path).absolute()
             root = here if here.is_dir() else here.parent
-        root = root.resolve()
-        cache_file = _cache_dir(root) / "index.json"
-        old: dict[str, Any] = {}
-        if cache:
-            try:
-                data = json.loads(cache_file.read_text())
-                if data.get("version") == CACHE_VERSION and data.get("root") == str(root):
-                    old = data["files"]
-            except (OSError, ValueError, KeyError, TypeError):
-                old = {}
-        entries: dict[str, Any] = {}
-        dirty = False
-        parsed = 0
-        for rel, (size, mtime) in _scan(root).items():
-            prev = old.get(rel)
-            if prev is not None and prev[0] == size and prev[1] == mtime:
-                entries[rel] = prev
-                continue
-            if max_parse is not None and parsed >= max_parse:
-                continue
-            parsed += 1
-            dirty = True
-            text = _read_regular(str(root / rel))
-            summary = None if text is None else _summary_of(text, module_name(rel, None))
-            entries[rel] = [size, mtime, summary, None if text is None else _digest(text)]
-        if set(old) - set(entries):
-            dirty = True
-        if cache and dirty:
-            _write_cache(
-                cache_file, {"version": CACHE_VERSION, "root": str(root), "files": entries}
-            )
-        base = str(root)
-        summaries = {
-            os.path.join(base, rel): e[2] for rel, e in entries.items() if e[2] is not None
-        }
-        digests = {os.path.join(base, rel): e[3] for rel, e in entries.items() if e[3] is not None}
-        return cls.from_summaries(root, summaries, digests)
+        return _load(cls, root.resolve(), cache, max_parse)
 
     # --- what a check needs --------------------------------------------------------------
     def decls_for(self, path: str, tree: ast.Module | None = None) -> FileView:
         """The classes the names of the file ``path`` stand for (``tree`` when it is not in the
         project or has changed), with the project's JSON attributes and helpers."""
         key = str(Path(path).absolute()) if self.root is not None else path
-        summary = self.summaries.get(key) or self.summaries.get(path)
+        summary = self._summary(key) or self._summary(path)
         if summary is None:
             summary = summarize(tree or ast.Module([], []), module_name(key, self.root))
         m = self.merged
-        if self._bare is None:
-            self._bare = {}
-            for name, qs in m.by_name.items():  # bare names: only when they cannot be mistaken
-                infos = [m.models[q] for q in qs]
-                if all(i.orm for i in infos) and len({tuple(sorted(i.json)) for i in infos}) == 1:
-                    self._bare[name] = infos[0]
-        classes = dict(self._bare)
-        for local, target in summary["imports"].items():
+        if self._shared is None:
+            self._shared = Shared(m)
+        shared = self._shared
+        local: dict[str, ModelInfo] = {}
+        hidden: set[str] = set()
+        for name, target in summary["imports"].items():
             q = m.lookup(target)
             if q is not None:
-                classes[local] = m.models[q]
+                local[name] = m.models[q]
+                hidden.discard(name)
             else:  # imported from outside the project (or unknown): not the project's class
-                classes.pop(local, None)
+                local.pop(name, None)
+                hidden.add(name)
         mod = summary["module"]
         for name in summary["classes"]:
             q = f"{mod}.{name}" if mod else name
             if q in m.models:
-                classes[name] = m.models[q]
+                local[name] = m.models[q]
         return FileView(
-            classes,
-            frozenset(m.json_attrs),
+            ClassTable(shared, local, frozenset(hidden)),
+            shared.json_attrs,
             m.flaggers,
             m.changers,
             m.models,
         )
 
 
-def _write_cache(cache_file: Path, data: Mapping[str, Any]) -> None:
-    import tempfile  # only when the index changed: not on the hook's warm path
+def _load(cls: type[Project], root: Path, cache: bool, max_parse: int | None) -> Project:
+    """``Project.load`` for a resolved root: scan, reuse the index's stamps where a file's size
+    and mtime did not change, parse the others (at most ``max_parse``), and keep the index's
+    merged view while every summary is the same; write the index back when it changed."""
+    folder = _cache_dir(root)
+    key = _index.engine_key(CACHE_VERSION)
+    old = _index.read_stamps(folder, key, str(root)) if cache else None
+    old_files, packed, generation = old if old is not None else ({}, None, "")
+    entries: dict[str, _index.Stamp] = {}
+    fresh: dict[str, Summary] = {}  # parsed in this call
+    same = old is not None  # every summary is the indexed one: the merged view holds
+    for rel, (size, mtime) in _scan(root).items():
+        prev = old_files.get(rel)
+        if prev is not None and prev[0] == size and prev[1] == mtime:
+            entries[rel] = prev
+            continue
+        if max_parse is not None and len(fresh) >= max_parse:
+            same = same and (prev is None or prev[3] is None)  # left out, as if absent
+            continue
+        text = _read_regular(str(root / rel))
+        summary = None if text is None else _summary_of(text, module_name(rel, None))
+        digest = None if summary is None else _index.summary_digest(summary)
+        entries[rel] = (size, mtime, None if text is None else _digest(text), digest)
+        if summary is not None:
+            fresh[rel] = summary
+        same = same and digest == (prev[3] if prev is not None else None)
+    gone = old_files.keys() - entries.keys()
+    same = same and all(old_files[rel][3] is None for rel in gone)
+    prefix = os.path.join(str(root), "")
 
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=cache_file.parent, prefix=".index-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as out:
-                json.dump(data, out, separators=(",", ":"))
-            os.replace(temp, cache_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written is only slower
+    def summaries() -> dict[str, Summary]:
+        stored, stored_generation = _index.read_summaries(folder, key) if cache else ({}, None)
+        out: dict[str, Summary] = {}
+        for rel, entry in entries.items():
+            if entry[3] is None:
+                continue
+            found = fresh.get(rel)
+            if found is None:
+                found = stored.get(rel)
+                trusted = stored_generation == generation
+                if found is None or not (trusted or _index.summary_digest(found) == entry[3]):
+                    text = _read_regular(str(root / rel))
+                    found = None if text is None else _summary_of(text, module_name(rel, None))
+                if found is None:
+                    continue
+            out[prefix + rel] = found
+        return out
+
+    merged = _index.unpack_merged(packed) if same else None
+    loaded: dict[str, Summary] | None = None
+    if merged is None:
+        loaded = summaries()
+        merged = merge(loaded)
+        STATS["merges"] += 1
+    if cache and (merged is not None and (loaded is not None or fresh or gone)):
+        if loaded is not None:  # the summaries changed: both files, in a new generation
+            generation = _index.new_generation()
+            rels = {prefix + rel: rel for rel in entries}
+            plain = {rels[path]: summary for path, summary in loaded.items()}
+            _index.write(
+                folder, "summaries.marshal", {"key": key, "files": plain, "generation": generation}
+            )
+        _index.write(
+            folder,
+            "stamps.marshal",
+            {
+                "key": key,
+                "root": str(root),
+                "files": entries,
+                "merged": _index.pack_merged(merged),
+                "generation": generation,
+            },
+        )
+    digests = {prefix + rel: e[2] for rel, e in entries.items() if e[2] is not None}
+    hashes = {prefix + rel: e[3] for rel, e in entries.items() if e[3] is not None}
+    return cls(root, loaded, merged, digests, hashes, None if loaded is not None else summaries)

@@ -10,20 +10,30 @@ only.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+import keyword
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from ....project import FileView, ModelInfo, Project
+from ....project._view import models_named
 from ...registry import Rule, Settings, SourceFile, Violation
 from ._doc import DOC
-from ._flow import check_module
-from ._refs import Unsaved
+from ._fixtures import Fixtures, Function, Lookup, fixtures_for
+from ._flow import MUTATORS, check_module
+from ._prefilter import Spans, model_json_names, word_lines, words
+from ._refs import Types, Unsaved, collect_types
+from ._walk import walk
 
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Delete)
 _ODD = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.IfExp)
+_ODD_WORDS = frozenset({"lambda", "for", "if"})  # the keywords without which no _ODD node is
+_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # not Python's
 
 
-def _fix_edit(source: SourceFile, unsaved: Unsaved) -> tuple[int, int, str] | None:
+def _fix_edit(source: SourceFile, unsaved: Unsaved, aligned: bool) -> tuple[int, int, str] | None:
     """Where ``flag_modified(recv, "attr")`` goes: after the statement that made the change,
     at its indentation; None when no insertion there is safe."""
     m = unsaved.mutation
@@ -32,9 +42,12 @@ def _fix_edit(source: SourceFile, unsaved: Unsaved) -> tuple[int, int, str] | No
         return None
     if not all(isinstance(n, ast.Name | ast.Attribute) for n in _receiver_nodes(m.ref.recv)):
         return None
-    for sub in ast.walk(stmt):
-        if isinstance(sub, _ODD) and any(n is m.node for n in ast.walk(sub)):
-            return None
+    if not aligned or _ODD_WORDS & words(
+        "\n".join(source.lines[stmt.lineno - 1 : stmt.end_lineno])
+    ):
+        for sub in walk(stmt):  # a lambda, comprehension or `x if c else y` may hold the change
+            if isinstance(sub, _ODD) and any(n is m.node for n in walk(sub)):
+                return None
     end = stmt.end_lineno or stmt.lineno
     lines = source.lines
     if end > len(lines) or stmt.lineno > len(lines):
@@ -50,6 +63,9 @@ def _fix_edit(source: SourceFile, unsaved: Unsaved) -> tuple[int, int, str] | No
 
 
 def _receiver_nodes(recv: str) -> list[ast.AST]:
+    parts = recv.split(".")
+    if all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        return [ast.Name(p) for p in parts]  # a dotted name: names and attributes only
     try:
         expr = ast.parse(recv, mode="eval").body
     except SyntaxError:
@@ -57,7 +73,7 @@ def _receiver_nodes(recv: str) -> list[ast.AST]:
     return [n for n in ast.walk(expr) if not isinstance(n, ast.Load)]
 
 
-def _violation(source: SourceFile, unsaved: Unsaved) -> Violation:
+def _violation(source: SourceFile, unsaved: Unsaved, aligned: bool) -> Violation:
     m = unsaved.mutation
     where = "a value nested in " if m.ref.nested else ""
     target = f"`{m.ref.recv}.{m.ref.attr}`"
@@ -70,13 +86,17 @@ def _violation(source: SourceFile, unsaved: Unsaved) -> Violation:
             f"copy the value (`value = copy.deepcopy({m.ref.recv}.{m.ref.attr})`), change the "
             f"copy and assign it to `{m.ref.attr}` of an object loaded in a session"
         )
-        return replace(source.violation(m.node, message, fix), fix_edit=None)
+        return source.violation(m.node, message, fix)
     message = (
         f"{m.how} changes {where}JSON attribute {target} in place "
         f"and nothing flags it before {unsaved.end}: the change is never saved"
     )
     fix = f'call `flag_modified({m.ref.recv}, "{m.ref.attr}")` before commit'
-    return replace(source.violation(m.node, message, fix), fix_edit=_fix_edit(source, unsaved))
+    edit = _fix_edit(source, unsaved, aligned)
+    found = source.violation(m.node, message, fix)
+    if edit is None:
+        return found
+    return Violation(found.path, found.line, found.col, message, fix, edit)
 
 
 def _with_explicit(view: FileView, pairs: Sequence[tuple[str, str]]) -> FileView:
@@ -105,26 +125,99 @@ def check(sources: Sequence[SourceFile], settings: Settings) -> Iterator[Violati
         project = Project.from_sources((s.path, s.tree) for s in sources)
     else:
         project = given.with_sources((s.path, s.tree, s.text) for s in sources)
+    by_path = {os.path.abspath(s.path): s for s in sources}
+
+    def view_of(path: str, tree: ast.Module) -> FileView:
+        return _with_explicit(project.decls_for(path, tree), settings.json_attrs)
+
     for source in sources:
-        view = _with_explicit(project.decls_for(source.path, source.tree), settings.json_attrs)
-        if not any(attr in source.text for attr in view.json_attrs):
-            continue
-        if not settings.untyped_receivers and not any(
-            name in source.text
-            for name, info in view.classes.items()
-            if info.orm or info.orm_mixin
+        view = view_of(source.path, source.tree)
+        text_words = words(source.text)
+        attrs = (text_words & view.json_attrs) | (text_words & model_json_names(view.models))
+        if not attrs:
+            continue  # no JSON attribute written: nothing can change one
+        fixtures = _Lazy(source, view, by_path, project.root, view_of)
+        if (
+            not settings.untyped_receivers
+            and not models_named(view.classes, text_words)
+            and not fixtures.named(text_words)
         ):
-            continue  # no model named: no receiver can have evidence
+            continue  # no model named, nor a fixture that is one: no receiver has evidence
+        spans = _spans(source.text, text_words, attrs, view)
         found: list[Unsaved] = []
-        check_module(source.tree, view, found.append, settings.untyped_receivers)
+        check_module(source.tree, view, found.append, settings.untyped_receivers, spans, fixtures)
         lines: set[int] = set()
+        aligned = _LINE_BREAKS.search(source.text) is None  # source.lines are the AST's lines
         for unsaved in sorted(found, key=lambda u: _position(u.mutation.node)):
             stmt = unsaved.mutation.stmt
             line = stmt.lineno if stmt is not None else _position(unsaved.mutation.node)[0]
             if line in lines:
                 continue
             lines.add(line)
-            yield _violation(source, unsaved)
+            yield _violation(source, unsaved, aligned)
+
+
+_EVENT_NAMES = MUTATORS | {
+    "flag_modified",
+    "commit",
+    "flush",
+    "rollback",
+    "expunge",
+    "close",
+    "add",
+    "merge",
+}
+
+
+def _spans(text: str, text_words: set[str], attrs: set[str], view: FileView) -> Spans | None:
+    """Where ``text`` names a JSON attribute, and where a call an event can come from."""
+    attr_lines = word_lines(text, attrs)
+    if attr_lines is None:
+        return None
+    names = text_words & _EVENT_NAMES
+    names |= text_words & view.flaggers.keys()
+    names |= text_words & view.changers.keys()
+    call_lines = word_lines(text, names)
+    def_lines = word_lines(text, text_words & {"def", "class"})
+    if call_lines is None or def_lines is None:
+        return None
+    return Spans(attr_lines, call_lines, def_lines)
+
+
+class _Lazy:
+    """A file's pytest fixtures (``_fixtures``), found the first time a test asks for one."""
+
+    def __init__(
+        self,
+        source: SourceFile,
+        view: FileView,
+        others: Mapping[str, SourceFile],
+        root: Path | None,
+        view_of: Callable[[str, ast.Module], FileView],
+    ) -> None:
+        self.args = (source, view, others, root, view_of)
+        self.found: Fixtures | None = None
+        self.done = False
+
+    def _fixtures(self) -> Fixtures | None:
+        if not self.done:
+            self.done = True
+            self.found = fixtures_for(*self.args, collect=_collect)
+        return self.found
+
+    def __call__(self, name: str) -> ModelInfo | None:
+        found = self._fixtures()
+        return None if found is None else found(name)
+
+    def named(self, text_words: set[str]) -> bool:
+        if "def" not in text_words:
+            return False  # no function: no test
+        found = self._fixtures()
+        return found is not None and found.named(text_words)
+
+
+def _collect(fn: Function, view: FileView, fixtures: Lookup) -> Types:
+    return collect_types(fn, view, None, fixtures)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

@@ -29,9 +29,14 @@ parameter or variable annotation (`Agent`, `"Agent"`, `Optional[Agent]`, `Agent 
 `list[Agent]` for a loop), `Agent(...)`, `session.get(Agent, id)`, the result of a query
 (`session.scalars(select(Agent)).first()`, `.one()`, `.scalar_one()`, a loop over
 `session.scalars(...)`, `stmt = select(Agent)` then `session.execute(stmt).scalars().first()`),
-`self` in the model or in a mixin of one (inherited columns count), or any of these in an
-enclosing function. Modules, framework objects (`app.config`, `request.scope`), pydantic
-models, dataclasses and unknown objects are never receivers. (`untyped_receivers=True` in the
+`self` in the model or in a mixin of one (inherited columns count), any of these in an
+enclosing function, or, for a test's (`test*`) or a fixture's parameter without annotation, the
+pytest fixture of that name (the module's own, or a `conftest.py` from the test's folder up to
+the project root, or a module its `pytest_plugins` names) when the fixture's return annotation
+names the model (`-> Agent`, `-> Iterator[Agent]`) or all it returns or yields is evidence
+(`Agent(...)`, `Agent.create(...)`, `session.get(Agent, id)`, a query's result). Modules,
+framework objects (`app.config`, `request.scope`), pydantic models, dataclasses and unknown
+objects are never receivers. (`untyped_receivers=True` in the
 Python API restores the old matching by attribute name alone.)
 
 ORM models and their JSON columns come from the whole project (the folder holding the nearest

@@ -9,9 +9,11 @@ with the change still pending makes it a finding. Branches are followed separate
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from ....project import FileView
+from ._fixtures import Lookup
+from ._prefilter import Spans
 from ._refs import (
     Mutation,
     Ref,
@@ -23,6 +25,7 @@ from ._refs import (
     merge,
     with_fresh_key,
 )
+from ._walk import calls, child_statements, text, walk
 
 MUTATORS = frozenset(
     {
@@ -43,10 +46,23 @@ MUTATORS = frozenset(
 )
 _ENDS = {"commit": "the commit", "flush": "the flush"}
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _calls(nodes: Iterable[ast.AST]) -> list[ast.Call]:
-    return [n for node in nodes for n in ast.walk(node) if isinstance(n, ast.Call)]
+# every statement ``stmt`` does not hand to ``simple`` (TryStar: absent before 3.11)
+_COMPOUND = frozenset(
+    {
+        *_SCOPES,
+        ast.If,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.With,
+        ast.AsyncWith,
+        ast.Try,
+        getattr(ast, "TryStar", ast.Try),
+        ast.Match,
+        ast.Return,
+        ast.Raise,
+    }
+)
 
 
 class FunctionCheck(Resolver):
@@ -60,10 +76,13 @@ class FunctionCheck(Resolver):
         report: Callable[[Unsaved], None],
         untyped: bool = False,
         outer: Types | None = None,
+        spans: Spans | None = None,
+        fixtures: Lookup | None = None,
     ) -> None:
-        super().__init__(view, cls, fn, untyped, outer)
+        super().__init__(view, cls, fn, untyped, outer, fixtures)
         self.fn = fn
         self.report = report
+        self.spans = spans
         self.seen: set[int] = set()
         self.current: ast.stmt | None = None
 
@@ -83,6 +102,9 @@ class FunctionCheck(Resolver):
         return state
 
     def stmt(self, node: ast.stmt, st: State) -> State | None:
+        if node.__class__ not in _COMPOUND:  # the common case, without the checks below
+            self.simple(node, st)
+            return st
         if isinstance(node, _SCOPES):
             return st
         if isinstance(node, ast.If):
@@ -138,7 +160,7 @@ class FunctionCheck(Resolver):
 
     def bind_loop(self, target: ast.expr, it: ast.expr, st: State) -> None:
         """``for item in x.attr["items"]`` / ``for k, v in x.attr.items()``: items are nested."""
-        for name in ast.walk(target):
+        for name in walk(target):
             if isinstance(name, ast.Name):
                 st.aliases.pop(name.id, None)
                 st.fresh.discard(name.id)
@@ -161,7 +183,9 @@ class FunctionCheck(Resolver):
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for sub in ast.walk(target):
+                if target.__class__ is ast.Name:
+                    continue  # a name holds no item assignment
+                for sub in walk(target):
                     if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store):
                         self.mutate(sub, sub.value, "item assignment", st, "__setitem__")
                         self.fresh_key(sub, st)
@@ -207,7 +231,7 @@ class FunctionCheck(Resolver):
                     and alias is None
                     and self.json_attr(target.value, target.attr) is not None
                 ):
-                    st.assigned.add((ast.unparse(target.value), target.attr))  # a new value
+                    st.assigned.add((text(target.value), target.attr))  # a new value
 
     def fresh_key(self, sub: ast.Subscript, st: State) -> None:
         """``copy["k"] = {}`` on a shallow copy: ``copy["k"]`` is no longer shared."""
@@ -228,7 +252,7 @@ class FunctionCheck(Resolver):
         """``copy(obj)`` / ``copy.deepcopy(obj)`` of a model instance."""
         if not (isinstance(value, ast.Call) and len(value.args) == 1):
             return False
-        name = ast.unparse(value.func).rpartition(".")[2]
+        name = text(value.func).rpartition(".")[2]
         arg = value.args[0]
         return (
             name in {"copy", "deepcopy"}
@@ -270,8 +294,18 @@ class FunctionCheck(Resolver):
 
     def events(self, nodes: list[ast.AST], st: State) -> None:
         """Calls inside ``nodes``: mutator methods, ``flag_modified``, commit and flush."""
-        calls = _calls(nodes)
-        for call in calls:
+        spans = self.spans
+        if spans is not None:
+            for n in nodes:
+                first: int = n.lineno  # type: ignore[attr-defined]
+                if spans.calls(first, n.end_lineno or first):  # type: ignore[attr-defined]
+                    break
+            else:
+                return  # no name an event call can have: none is in ``nodes``
+        every = calls(nodes)
+        if not every:
+            return
+        for call in every:
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr in MUTATORS:
                 self.mutate(call, func.value, f"`.{func.attr}()`", st, func.attr)
@@ -281,11 +315,14 @@ class FunctionCheck(Resolver):
                     found = arg.get(helper.index)
                     if found is not None:
                         self.mutate(call, found, f"`{func.id}()`", st, "")
-        for call in calls:
+        for call in every:
             func = call.func
             name = func.attr if isinstance(func, ast.Attribute) else ""
-            owner = ast.unparse(func.value).lower() if isinstance(func, ast.Attribute) else ""
-            if name in {"expunge", "close"} and "session" in owner:
+            if (
+                name in {"expunge", "close"}
+                and isinstance(func, ast.Attribute)
+                and "session" in text(func.value).lower()
+            ):
                 line = call.lineno
                 if name == "expunge" and call.args and isinstance(call.args[0], ast.Name):
                     st.detached[call.args[0].id] = f"expunged from its session on line {line}"
@@ -295,7 +332,7 @@ class FunctionCheck(Resolver):
             elif name in {"add", "merge"} and call.args and isinstance(call.args[0], ast.Name):
                 st.detached.pop(call.args[0].id, None)
             self.flagged_by_helper(call, st)
-        for call in calls:
+        for call in every:
             func = call.func
             name = (
                 func.id
@@ -303,13 +340,13 @@ class FunctionCheck(Resolver):
                 else (func.attr if isinstance(func, ast.Attribute) else "")
             )
             if name == "flag_modified" and call.args:
-                recv = ast.unparse(call.args[0])
+                recv = text(call.args[0])
                 key = call.args[1] if len(call.args) > 1 else None
                 attr = key.value if isinstance(key, ast.Constant) else None
                 for k, m in list(st.pending.items()):
                     if m.ref.recv == recv and (attr is None or m.ref.attr == attr):
                         del st.pending[k]
-        for call in calls:
+        for call in every:
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr in _ENDS:
                 self.end(st, f"{_ENDS[func.attr]} on line {call.lineno}", flush=True)
@@ -324,7 +361,7 @@ class FunctionCheck(Resolver):
             arg = helper_args(call, {helper.index: helper.param}, helper.method).get(helper.index)
             if arg is None:
                 continue
-            recv = ast.unparse(arg)
+            recv = text(arg)
             for k, m in list(st.pending.items()):
                 if m.ref.recv == recv and (helper.attr is None or m.ref.attr == helper.attr):
                     del st.pending[k]
@@ -360,26 +397,47 @@ _AUG_OPS: dict[type[ast.operator], str] = {
 
 
 def check_module(
-    tree: ast.Module, view: FileView, report: Callable[[Unsaved], None], untyped: bool = False
+    tree: ast.Module,
+    view: FileView,
+    report: Callable[[Unsaved], None],
+    untyped: bool = False,
+    spans: Spans | None = None,
+    fixtures: Lookup | None = None,
 ) -> None:
     """Run the check on the module's top level and on every function, method and nested one
-    (a nested function knows the parameters and variables of the functions around it)."""
-    top = FunctionCheck(view, None, tree, report, untyped)
-    top.run()
+    (a nested function knows the parameters and variables of the functions around it).
 
-    def visit(body: list[ast.stmt], cls: str | None, outer: Types | None) -> None:
-        for node in body:
-            if isinstance(node, ast.ClassDef):
-                visit(node.body, node.name, outer)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                check = FunctionCheck(view, cls, node, report, untyped, outer)
-                check.run()
-                visit(node.body, cls, check.types)
-            else:
-                for child in ast.iter_child_nodes(node):
-                    if isinstance(child, ast.stmt):
-                        visit([child], cls, outer)
-                    elif isinstance(child, ast.ExceptHandler | ast.match_case):
-                        visit(child.body, cls, outer)
+    ``spans`` tells which lines may hold a change (they name a JSON attribute); a function,
+    or a top level, whose lines do not is skipped. ``fixtures`` gives the model of a pytest
+    fixture, for the unannotated parameters of tests and fixtures."""
 
-    visit(tree.body, None, None)
+    def wanted(node: ast.stmt) -> bool:
+        return spans is None or spans.attrs(node.lineno, node.end_lineno or node.lineno)
+
+    if any(wanted(node) for node in tree.body if not isinstance(node, _SCOPES)):
+        FunctionCheck(view, None, tree, report, untyped, None, spans).run()
+    _visit(tree.body, None, None, (view, report, untyped, spans, fixtures))
+
+
+_Context = tuple[FileView, Callable[[Unsaved], None], bool, "Spans | None", "Lookup | None"]
+
+
+def _visit(body: list[ast.stmt], cls: str | None, outer: Types | None, ctx: _Context) -> None:
+    """Check each function of ``body`` and the functions nested in it (a function, not a
+    closure: a worker runs without the cycle collector, and a closure that calls itself is a
+    cycle that would keep every file's tree alive)."""
+    view, report, untyped, spans, fixtures = ctx
+    for node in body:
+        if spans is not None and not spans.attrs(node.lineno, node.end_lineno or node.lineno):
+            continue
+        if isinstance(node, ast.ClassDef):
+            _visit(node.body, node.name, outer, ctx)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            check = FunctionCheck(view, cls, node, report, untyped, outer, spans, fixtures)
+            check.run()
+            last = node.end_lineno or node.lineno
+            if spans is None or spans.defs(node.body[0].lineno, last):
+                _visit(node.body, cls, check.types, ctx)  # a nested function or class
+        else:
+            for stmts in child_statements(node):
+                _visit(stmts, cls, outer, ctx)

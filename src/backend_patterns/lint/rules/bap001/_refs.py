@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ....project import FileView, ModelInfo
+from ._fixtures import Lookup, uses_fixtures
+from ._walk import child_statements, text, walk
 
 _NESTED_GETTERS = frozenset({"get", "setdefault"})
 _ONE = frozenset(
@@ -122,12 +124,27 @@ def _dotted(node: ast.expr | None) -> str | None:
     return None
 
 
+_MEMO: list[tuple[FileView, dict[str, ModelInfo | None]]] = []
+
+
+def _memo(view: FileView) -> dict[str, ModelInfo | None]:
+    """The ORM classes the names written in one file stand for, looked up once per file (the
+    files of a run are checked one after the other)."""
+    if _MEMO and _MEMO[0][0] is view:
+        return _MEMO[0][1]
+    memo: dict[str, ModelInfo | None] = {}
+    _MEMO[:] = [(view, memo)]
+    return memo
+
+
 class Types:
     """The ORM classes the names of one function stand for: ``one[name]`` an instance,
     ``many[name]`` a collection of instances."""
 
     def __init__(self, view: FileView, outer: Types | None = None) -> None:
         self.view = view
+        self.models = _memo(view)
+        self._query_memo: dict[int, ModelInfo | None] = {}
         self.one: dict[str, ModelInfo] = dict(outer.one) if outer else {}
         self.many: dict[str, ModelInfo] = dict(outer.many) if outer else {}
         self.queries: dict[str, ModelInfo] = dict(outer.queries) if outer else {}
@@ -136,10 +153,12 @@ class Types:
         name = _dotted(node)
         if name is None:
             return None
+        if name in self.models:
+            return self.models[name]
         info = self.view.classes.get(name) or self.view.classes.get(name.rpartition(".")[2])
-        if info is not None and (info.orm or info.orm_mixin):
-            return info
-        return None
+        found = info if info is not None and (info.orm or info.orm_mixin) else None
+        self.models[name] = found
+        return found
 
     def related(self, node: ast.Attribute) -> ModelInfo | None:
         base = node.value
@@ -201,8 +220,16 @@ class Types:
         return None, None
 
     def _queried(self, node: ast.expr) -> ModelInfo | None:
+        key = id(node)
+        if key in self._query_memo:  # a value is asked about more than once (source, then as
+            return self._query_memo[key]  # a query to remember): its nodes are walked once
+        found = self._query_of(node)
+        self._query_memo[key] = found
+        return found
+
+    def _query_of(self, node: ast.expr) -> ModelInfo | None:
         """The model a query chain selects: ``select(M)``, ``session.query(M)``, ``M.query``."""
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, ast.Call):
                 name = _dotted(sub.func) or ""
                 short = name.rpartition(".")[2]
@@ -229,7 +256,7 @@ class Types:
         model = self._queried(node)
         names = {
             (_dotted(n.func) or "").rpartition(".")[2]
-            for n in ast.walk(node)
+            for n in walk(node)
             if isinstance(n, ast.Call)
         }
         if model is not None and ("execute" not in names or "scalars" in names):
@@ -248,14 +275,21 @@ class Types:
 
 
 def collect_types(
-    fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module, view: FileView, outer: Types | None
+    fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module,
+    view: FileView,
+    outer: Types | None,
+    fixtures: Lookup | None = None,
 ) -> Types:
-    """Parameters' annotations, then assignments and loops in source order (first wins)."""
+    """Parameters' annotations (a test's or a fixture's unannotated ones: the fixtures of
+    their names), then assignments and loops in source order (first wins)."""
     types = Types(view, outer)
     if not isinstance(fn, ast.Module):
         a = fn.args
+        pytest = fixtures is not None and uses_fixtures(fn)
         for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
             one, many = types.annotation(arg.annotation)
+            if pytest and arg.annotation is None and fixtures is not None:
+                one = fixtures(arg.arg)
             types.bind(ast.Name(arg.arg), one, many)
     seen: set[str] = set()
 
@@ -285,13 +319,8 @@ def collect_types(
                 item = types.iterated(node.iter)
                 if item is not None and node.target.id not in seen:
                     types.bind(node.target, item, None)
-            elif isinstance(node, ast.With | ast.AsyncWith):
-                pass
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.stmt):
-                    visit([child])
-                elif isinstance(child, ast.ExceptHandler | ast.match_case):
-                    visit(child.body)
+            for stmts in child_statements(node):
+                visit(stmts)
 
     visit(fn.body)
     return types
@@ -307,11 +336,12 @@ class Resolver:
         fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Module,
         untyped: bool = False,
         outer: Types | None = None,
+        fixtures: Lookup | None = None,
     ) -> None:
         self.view = view
         self.cls = cls
         self.untyped = untyped
-        self.types = collect_types(fn, view, outer)
+        self.types = collect_types(fn, view, outer, fixtures)
 
     def _class_of(self, recv: ast.expr) -> ModelInfo | None:
         if isinstance(recv, ast.Name):
@@ -348,7 +378,7 @@ class Resolver:
         if isinstance(node, ast.Attribute):
             tracked = self.json_attr(node.value, node.attr)
             if tracked is not None:
-                return Ref(ast.unparse(node.value), node.attr, nested=False, tracked=tracked)
+                return Ref(text(node.value), node.attr, nested=False, tracked=tracked)
             return None
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
             inner = self.ref(node.value, state)
