@@ -21,9 +21,10 @@ EVAL = Path(__file__).parent / "eval"
 PATTERNS = {"crud_endpoint", "service_layer", "websocket_handler", "jsonb_mutation"}
 TAGS = {"direct", "paraphrase", "typo", "ambiguous", "negative", "near", "far", "real"}
 SLACK = 2
-# file -> correct cases measured with the triggers as tuned (tuning, 551/606) / as shipped
-# (frozen, 243/326: overall 0.745, negatives 0.756; 0.724 with the triggers before this tuning)
-MEASURED = {"real_tuning.yaml": 551, "real_frozen.yaml": 243}
+# file -> correct cases measured with the triggers as tuned (tuning, 555/606) / as shipped
+# (frozen, 243/326: overall 0.745, negatives 0.756; 0.724 with the triggers before this tuning;
+# unchanged, 243, after the near-miss families were added, scored once)
+MEASURED = {"real_tuning.yaml": 555, "real_frozen.yaml": 243}
 SIZES = {"real_tuning.yaml": 606, "real_frozen.yaml": 326}
 
 
