@@ -23,9 +23,7 @@ DB = '''"""The database: engine, sessions and the declarative base."""
 
 import os
 from collections.abc import AsyncIterator
-from typing import Annotated
-
-from fastapi import Depends
+{typing}
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -41,6 +39,8 @@ async def {provider}() -> AsyncIterator[AsyncSession]:
     async with SessionMaker() as session:
         yield session
 {alias}'''
+
+DB_ALIAS_IMPORTS = "from typing import Annotated\n\nfrom fastapi import Depends"
 
 ALIAS = """
 
@@ -109,7 +109,9 @@ def make(root: Path, layout: str) -> Path:
     alias = ALIAS.format(provider="get_session")
     if layout == "flat":
         files = {
-            "db.py": DB.format(base="Base", provider="get_session", alias=alias),
+            "db.py": DB.format(
+                base="Base", provider="get_session", alias=alias, typing=DB_ALIAS_IMPORTS
+            ),
             "models.py": MODEL.format(db="db", base="Base"),
             "users.py": ROUTER.format(),
             "main.py": MAIN.format(router_module="users"),
@@ -121,7 +123,9 @@ def make(root: Path, layout: str) -> Path:
         pkg = "shop" if layout == "src" else "app"
         files = {
             f"{pre}/__init__.py": "",
-            f"{pre}/db.py": DB.format(base="Base", provider="get_session", alias=alias),
+            f"{pre}/db.py": DB.format(
+                base="Base", provider="get_session", alias=alias, typing=DB_ALIAS_IMPORTS
+            ),
             f"{pre}/models.py": MODEL.format(db=f"{pkg}.db", base="Base"),
             f"{pre}/users.py": ROUTER.format(),
             f"{pre}/main.py": MAIN.format(router_module=f"{pkg}.users"),
@@ -133,7 +137,9 @@ def make(root: Path, layout: str) -> Path:
         files = {
             "app/__init__.py": "",
             "app/core/__init__.py": "",
-            "app/core/database.py": DB.format(base="Model", provider="get_db", alias=""),
+            "app/core/database.py": DB.format(
+                base="Model", provider="get_db", alias="", typing=""
+            ),
             "app/users/__init__.py": "",
             "app/users/models.py": MODEL.format(db="app.core.database", base="Model"),
             "app/users/views.py": ROUTER.format(),
@@ -145,7 +151,7 @@ def make(root: Path, layout: str) -> Path:
         files = {
             "app/__init__.py": "",
             "app/core/__init__.py": "",
-            "app/core/db.py": DB.format(base="Base", provider="get_session", alias=""),
+            "app/core/db.py": DB.format(base="Base", provider="get_session", alias="", typing=""),
             "app/api/__init__.py": "",
             "app/api/deps.py": '"""Dependencies."""\n\nfrom typing import Annotated\n\n'
             "from fastapi import Depends\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"

@@ -59,13 +59,13 @@ def _free_port() -> int:
 def _served_paths(root: Path, app: str, pythonpath: str) -> set[str]:
     """The paths of the app's OpenAPI document, read from a real uvicorn (bounded)."""
     port = _free_port()
+    log = (root / ".uvicorn.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--host", "127.0.0.1"],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(root / pythonpath)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=log,
     )
     try:
         deadline = time.monotonic() + 30
@@ -80,10 +80,17 @@ def _served_paths(root: Path, app: str, pythonpath: str) -> set[str]:
                     break
                 time.sleep(0.2)
         proc.kill()
-        raise AssertionError(f"uvicorn did not serve {app}: {proc.communicate()[1][-2000:]}")
+        proc.wait(timeout=10)
+        raise AssertionError(f"uvicorn did not serve {app}: {log_text(root)}")
     finally:
         proc.kill()
         proc.wait(timeout=10)
+        log.close()
+        (root / ".uvicorn.log").unlink(missing_ok=True)
+
+
+def log_text(root: Path) -> str:
+    return (root / ".uvicorn.log").read_text(errors="replace")[-2000:]
 
 
 @pytest.mark.parametrize("layout", [*LAYOUTS, "empty"])

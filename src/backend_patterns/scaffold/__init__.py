@@ -180,7 +180,8 @@ def plan_add(
         plan.changes.append(Change(relative, "", role="package"))
     for f in rendering.files:
         _refuse_clash(root, f.path)
-        plan.changes.append(Change(f.path, f.content, role=f.role))
+        content = _formatted(root, f.content, f.path) if f.path.endswith(".py") else f.content
+        plan.changes.append(Change(f.path, content, role=f.role))
     folder = folder_of(rendering.params, pattern)
     db = target.paths.get("db")
     if db is not None and any(f.path == db for f in rendering.files):
@@ -296,7 +297,7 @@ def _migrate(
             convention,
             message,
             _alembic.heads(plan.root / versions),
-            lambda code: _formatted(plan.root, code),
+            lambda code: _formatted(plan.root, code, "revision.py"),
         )
     except Exception as exc:  # our rendering failing to load is a note, not a crash
         plan.notes.append(f"{manual} (no revision was made: {type(exc).__name__}: {exc}).")
@@ -307,8 +308,9 @@ def _migrate(
     plan.notes.append("Alembic: apply the new revision with `alembic upgrade head`.")
 
 
-def _formatted(root: Path, code: str) -> str:
-    """``code`` through ``ruff format`` with the project's configuration, when ruff is here."""
+def _formatted(root: Path, code: str, path: str = "revision.py") -> str:
+    """``code`` through ``ruff format`` with the project's configuration (its line length,
+    quotes, ...) as if it were the file ``path``, when ruff is here; else as rendered."""
     import shutil
     import subprocess
     import sys
@@ -318,7 +320,7 @@ def _formatted(root: Path, code: str) -> str:
         return code
     try:
         done = subprocess.run(
-            [ruff, "format", "--stdin-filename", "revision.py", "-"],
+            [ruff, "format", "--stdin-filename", path, "-"],
             input=code,
             cwd=root,
             capture_output=True,
