@@ -5,7 +5,8 @@ Tools (read-only, typed input and structured output): ``suggest_patterns``, ``re
 ``check_code``. Resources: ``pattern://{name}`` (a pattern's parameters and
 the list of its templates), ``pattern://{name}/{+template}`` (one template's source) and
 ``skill://SKILL.md``. Prompt: ``apply_pattern``. ``list_patterns`` is a short summary (under
-2 KB); the details are in the resources, each under 16 KB, so a client reads only what it needs.
+2 KB); the details are in the resources, each under 16 KB (a test module's template under
+24 KB), so a client reads only what it needs.
 
 Every request first passes ``_guard.Guard`` (lone surrogates and unknown arguments refused, a
 deadline), and every handler body runs on a worker thread (``_errors.reported``).
