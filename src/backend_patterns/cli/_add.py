@@ -5,20 +5,13 @@ from __future__ import annotations
 import json
 
 from .._console import make_parser
-from ._render import parse_sets
+from ._render import add_set_option, parse_sets
 
 
 def run(command: str, argv: list[str], help_: str) -> int:
     parser = make_parser(command, help_)
     parser.add_argument("pattern", help="the pattern to add, e.g. crud_endpoint")
-    parser.add_argument(
-        "--set",
-        dest="params",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter (repeatable); see 'bap show'",
-    )
+    add_set_option(parser)
     parser.add_argument("--project", metavar="DIR", default=".", help="the project (default: .)")
     parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     parser.add_argument("--json", action="store_true", help="print the files and edits as JSON")

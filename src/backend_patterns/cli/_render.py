@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shlex
@@ -34,9 +35,8 @@ def parse_sets(items: list[str]) -> dict[str, str]:
     return params
 
 
-def run(command: str, argv: list[str], help_: str) -> int:
-    parser = make_parser(command, help_)
-    parser.add_argument("pattern", help="the pattern to render, e.g. crud_endpoint")
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable), as ``bap render`` and ``bap add`` take it."""
     parser.add_argument(
         "--set",
         dest="params",
@@ -45,6 +45,12 @@ def run(command: str, argv: list[str], help_: str) -> int:
         metavar="KEY=VALUE",
         help="a parameter (repeatable); see 'bap show'",
     )
+
+
+def run(command: str, argv: list[str], help_: str) -> int:
+    parser = make_parser(command, help_)
+    parser.add_argument("pattern", help="the pattern to render, e.g. crud_endpoint")
+    add_set_option(parser)
     parser.add_argument(
         "--out", metavar="DIR", help="write the files below DIR (default: print them)"
     )

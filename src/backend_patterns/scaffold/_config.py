@@ -147,25 +147,25 @@ def declare(old: str | None, runtime: list[str], tests: list[str]) -> str:
         project: Any = doc.get("project")
         if project is None:
             raise BapError("pyproject.toml has no [project] table to declare dependencies in.")
-        deps: Any = project.get("dependencies")
-        if deps is None:
-            deps = tomlkit.array()
-            project["dependencies"] = deps
-        for spec in runtime:
-            deps.append(spec)
-        if len(deps) > 1:
-            deps.multiline(True)
+        _extend(project, "dependencies", runtime)
     if tests:
         groups: Any = doc.get("dependency-groups")
         if groups is None:
             groups = tomlkit.table()
             doc["dependency-groups"] = groups
-        dev: Any = groups.get("dev")
-        if dev is None:
-            dev = tomlkit.array()
-            groups["dev"] = dev
-        for spec in tests:
-            dev.append(spec)
-        if len(dev) > 1:
-            dev.multiline(True)
+        _extend(groups, "dev", tests)
     return tomlkit.dumps(doc)
+
+
+def _extend(table: Any, key: str, specs: list[str]) -> None:
+    """Append ``specs`` to the array ``table[key]`` (made when missing), one a line."""
+    import tomlkit
+
+    array: Any = table.get(key)
+    if array is None:
+        array = tomlkit.array()
+        table[key] = array
+    for spec in specs:
+        array.append(spec)
+    if len(array) > 1:
+        array.multiline(True)
