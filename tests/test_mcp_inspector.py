@@ -3,6 +3,10 @@
 It needs node/npx and the npm registry (the package downloads once into a persistent cache:
 ``$BAP_NPM_CACHE``, default ``/tmp/bap-npm-cache``). Without npx it skips locally and fails with
 CI=true, like every other missing service.
+
+Network: this test reaches the npm registry whenever that cache is cold (a new machine, a new
+INSPECTOR version). ``.ci/run`` fills the cache with INSPECTOR before the tests, so in CI the
+registry is reached at most once per machine, before pytest starts.
 """
 
 from __future__ import annotations
@@ -56,7 +60,13 @@ def inspector(npx: str, home: Path, *args: str) -> Any:
 def test_inspector_lists_the_tools(npx: str, tmp_path: Path) -> None:
     out = inspector(npx, tmp_path, "--method", "tools/list")
     tools = {t["name"]: t for t in out["tools"]}
-    assert set(tools) == {"suggest_patterns", "render_pattern", "plan_add", "list_patterns", "check_code"}
+    assert set(tools) == {
+        "suggest_patterns",
+        "render_pattern",
+        "plan_add",
+        "list_patterns",
+        "check_code",
+    }
     for tool in tools.values():
         assert tool["annotations"]["readOnlyHint"] is True
         assert tool["annotations"]["openWorldHint"] is False

@@ -29,7 +29,13 @@ async def test_stdio_subprocess(mode: str, tmp_path: Path) -> None:
         tools = {t.name for t in (await client.list_tools()).tools}
         result = await client.call_tool("suggest_patterns", {"task": TASK})
         error = await client.call_tool("render_pattern", {"pattern": "websocket_handlr"})
-    assert tools == {"suggest_patterns", "render_pattern", "plan_add", "list_patterns", "check_code"}
+    assert tools == {
+        "suggest_patterns",
+        "render_pattern",
+        "plan_add",
+        "list_patterns",
+        "check_code",
+    }
     assert not result.is_error
     assert result.structured_content["suggestions"][0]["pattern"] == "websocket_handler"
     assert error.is_error
