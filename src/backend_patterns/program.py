@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tune": ("backend_patterns.cli._tune", "fit the trigger weights and threshold on cases"),
     "hook": (
         "backend_patterns.hooks._command",
-        "Claude Code hook adapters (prompt, pre-tool, post-tool)",
+        "assistant hooks: prompt, pre-tool, post-tool (Claude Code, Codex, Gemini CLI)",
     ),
     "mcp": ("backend_patterns.mcp._command", "serve the pack over MCP (stdio, or --http)"),
     "install": (

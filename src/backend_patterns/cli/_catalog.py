@@ -171,4 +171,5 @@ def _show(spec: PatternSpec, as_json: bool) -> int:
             print(f"  {d['spec']}" + (f"  ({'; '.join(notes)})" if notes else ""))
         print()
     print(f"render: bap render {spec.name} --out DIR [--set key=value ...] [--with-tests]")
+    print(f"add:    bap add {spec.name} [--set key=value ...]  (in a project after 'bap init')")
     return 0
