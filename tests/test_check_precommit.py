@@ -3,6 +3,10 @@
 pre-commit builds the hook's environment from this checkout (committed files plus uncommitted
 changes to them) and installs the package with pip, so this needs PyPI for the dependencies;
 a first install takes about 15 s. The same PRE_COMMIT_HOME serves both runs.
+
+Network: this test reaches PyPI on every run, as PRE_COMMIT_HOME is new each time (pip asks the
+index; with pip's cache cold, a new machine, it downloads the dependencies too). ``.ci/run``
+keeps pip's cache warm through the install in ``scripts/test``, which needs the same packages.
 """
 
 from __future__ import annotations

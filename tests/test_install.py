@@ -16,7 +16,25 @@ from backend_patterns.pack import SKILL_SUBDIR, load_pack
 
 BIN = Path(sys.executable).parent
 BAP = str(BIN / "bap")
-PYTHON = str(Path(sys.executable).absolute())
+LAUNCHER = "'''" + "exec' "  # pip's /bin/sh launcher of a script whose interpreter path is long
+
+
+def script_python(script: str) -> str:
+    """The interpreter a console script runs, as ``bap install --local`` will see it.
+
+    pip writes the interpreter it ran under into the ``#!`` line (``.venv/bin/python`` after
+    ``python -m pip install``, ``.venv/bin/python3`` or ``python3.11`` after ``pip install``),
+    or, for a long path, into the ``exec`` line of a ``/bin/sh`` launcher; so it is read from the
+    script, never taken from ``sys.executable``.
+    """
+    lines = Path(script).read_text(encoding="utf-8").splitlines()
+    if lines[0].strip() == "#!/bin/sh":
+        launcher = next(line for line in lines if line.startswith(LAUNCHER))
+        return shlex.split(launcher[len(LAUNCHER) :])[0]
+    return shlex.split(lines[0][2:])[0]
+
+
+PYTHON = str(Path(script_python(BAP)).absolute())
 
 USER_SETTINGS = """{
   "model": "opus",

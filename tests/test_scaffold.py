@@ -295,3 +295,13 @@ def test_hostile_tool_bap_values_are_refused(
     assert says in done.stderr
     assert "Traceback" not in done.stderr
     assert snapshot(root) == before
+
+
+def test_render_out_refuses_a_module_that_would_hide_a_package(tmp_path: Path) -> None:
+    out = tmp_path / "app"
+    (out / "models").mkdir(parents=True)
+    (out / "models" / "__init__.py").write_text("")
+    done = bap("render", "jsonb_mutation", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "would hide the package" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["models"]

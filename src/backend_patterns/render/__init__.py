@@ -191,12 +191,18 @@ def _plan(files: Sequence[RenderedFile], root: Path, force: bool) -> list[Path]:
     """Check every target before anything is written; return the real paths to write."""
     targets: list[Path] = []
     for f in files:
-        target = (root / _safe_relative(f.path)).resolve()
+        given = root / _safe_relative(f.path)
+        target = given.resolve()
         if not target.is_relative_to(root):
             raise UnsafePathError(f"refusing to write outside {root}: {f.path!r}.")
         if target.is_dir():
             raise BapError(f"{target} is a folder; nothing was written.")
-        if (target.exists() or target.is_symlink()) and not force:
+        if target.suffix == ".py" and target.with_suffix("").is_dir():
+            raise BapError(
+                f"{target} would hide the package {target.with_suffix('')}/; nothing was written."
+            )
+        # ``target`` is resolved: a symlink at the name given (dangling, say) is seen on ``given``
+        if (target.exists() or given.is_symlink()) and not force:
             raise OutputExistsError(str(target))
         for parent in target.parents:
             if parent == root:
