@@ -180,9 +180,9 @@ async def test_check_code_reports_bap001(mode: str) -> None:
     assert [f["line"] for f in findings] == [MUTATION_LINE]
     assert findings[0]["code"] == "BAP001"
     assert clean.structured_content == {"findings": []}
-    # lint.check_code: "a text that does not parse has no findings" (BAP000 is for bap check)
-    assert not broken.is_error, text_of(broken)
-    assert broken.structured_content == {"findings": []}
+    # Code that does not parse is no clean bill of health: a tool error with the position.
+    assert broken.is_error
+    assert text_of(broken).endswith("the code does not parse: invalid syntax (line 1).")
 
 
 @pytest.mark.parametrize("mode", MODES)

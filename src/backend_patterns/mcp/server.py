@@ -252,11 +252,15 @@ def build_server(pack: Pack, *, tool_timeout: float = DEFAULT_TIMEOUT) -> MCPSer
 
         limit("code", code, CODE_MAX)
         limit("path", path, PATH_MAX)
-        project = _project_of(path)
+        import ast
+
         try:
-            findings = lint.check_code(code, path=path, project=project)
+            ast.parse(code)  # lint reports nothing for a text that does not parse: say so here
         except SyntaxError as exc:
             raise ToolError(f"the code does not parse: {exc.msg} (line {exc.lineno}).") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise ToolError(f"the code cannot be parsed: {type(exc).__name__}.") from None
+        findings = lint.check_code(code, path=path, project=_project_of(path))
         return CheckResult(findings=[FindingOut(**f.to_json()) for f in findings])
 
     @server.resource(
