@@ -75,6 +75,21 @@ SCENARIOS = {
     "helper_changes": 'def add(items):\n    items.append("x")\n    return items\n'
     'tags = add(agent.agent_metadata["tags"])\nawait session.commit()',
     "expunged": 'session.expunge(agent)\nagent.agent_metadata["k"] = 1\nawait session.commit()',
+    # issue 9's real shapes: MutableDict's changed() flags the whole value, nested changes too
+    "mutable_nested_then_top_level": 'agent.config["n"]["x"] = 1\nagent.config["k"] = 2\n'
+    "await session.commit()",
+    "mutable_setdefault_existing_key": 'agent.config.setdefault("n", {})["x"] = 1\n'
+    "await session.commit()",
+    "mutable_setdefault_new_key": 'agent.config.setdefault("m", {})["x"] = 1\n'
+    "await session.commit()",
+    "bulk_update_writes_it": "from sqlalchemy import update\n"
+    'data = agent.agent_metadata\ndata["n"]["x"] = 1\n'
+    "await session.execute(update(Agent).where(Agent.id == agent.id)"
+    ".values(agent_metadata=data))\nawait session.commit()",
+    "bulk_update_of_the_other_column": "from sqlalchemy import update\n"
+    'agent.agent_metadata["n"]["x"] = 1\n'
+    "await session.execute(update(Agent).where(Agent.id == agent.id)"
+    '.values(config={"n": {"x": 0}, "tags": [], "k": 1}))\nawait session.commit()',
 }
 START = {"n": {"x": 0}, "tags": []}
 

@@ -25,7 +25,7 @@ from . import _index
 from ._index import digest_of, summary_digest
 from ._model import Helper, Merged, ModelInfo, merge
 from ._summary import Summary, summarize
-from ._view import ClassTable, Shared
+from ._view import ClassTable, ReturnTable, Shared
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -36,11 +36,12 @@ __all__ = [
     "Helper",
     "ModelInfo",
     "Project",
+    "ReturnTable",
     "find_root",
     "module_name",
 ]
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 20_000
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
@@ -114,6 +115,7 @@ class FileView:
     flaggers: Mapping[str, list[Helper]]
     changers: Mapping[str, list[Helper]]
     models: Mapping[str, ModelInfo] = field(default_factory=dict)  # by qualname
+    returns: ReturnTable | None = None  # what the functions it calls return
 
 
 def _digest(text: str) -> str:
@@ -342,25 +344,32 @@ class Project:
         shared = self._shared
         local: dict[str, ModelInfo] = {}
         hidden: set[str] = set()
+        modules: dict[str, str] = {}
         for name, target in summary["imports"].items():
             q = m.lookup(target)
             if q is not None:
                 local[name] = m.models[q]
                 hidden.discard(name)
+                modules.pop(name, None)
             else:  # imported from outside the project (or unknown): not the project's class
                 local.pop(name, None)
                 hidden.add(name)
+                if target in shared.orm_modules:  # a module of models: `mod.Class`
+                    modules[name] = target
+                else:
+                    modules.pop(name, None)
         mod = summary["module"]
         for name in summary["classes"]:
             q = f"{mod}.{name}" if mod else name
             if q in m.models:
                 local[name] = m.models[q]
         return FileView(
-            ClassTable(shared, local, frozenset(hidden)),
+            ClassTable(shared, local, frozenset(hidden), modules),
             shared.json_attrs,
             m.flaggers,
             m.changers,
             m.models,
+            ReturnTable(shared, mod, summary["imports"]),
         )
 
 

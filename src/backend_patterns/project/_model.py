@@ -96,6 +96,10 @@ class Merged:
     flaggers: dict[str, list[Helper]] = field(default_factory=dict)
     changers: dict[str, list[Helper]] = field(default_factory=dict)
     annotated: dict[str, list[TypeRef]] = field(default_factory=dict)
+    # function or method qualname -> (the ORM model its return annotation names, a collection)
+    returns: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # TypedDict qualname -> {key: the ORM model its annotation names} (one instance each)
+    typed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def lookup(self, target: str) -> str | None:
         """The qualname a dotted import target names (exactly, or as a suffix)."""
@@ -353,7 +357,7 @@ def merge(summaries: Mapping[str, Summary]) -> Merged:
         if orm:
             for attr in json:
                 out.json_attrs.setdefault(attr, set()).add(q)
-    for path, s in summaries.items():
+    for s in summaries.values():
         mod = s["module"]
         for name, entries in s["flaggers"].items():
             for index, param, attr, method in entries:
@@ -365,5 +369,20 @@ def merge(summaries: Mapping[str, Summary]) -> Merged:
                 out.changers.setdefault(name, []).append(
                     Helper(name, f"{mod}.{name}", index, param, None, returns, method)
                 )
-        del path
+        for name, cls in s["classes"].items():
+            keys: dict[str, str] = {}
+            for key, (written, many) in cls.get("typed", {}).items():
+                model = r.resolve_in(s, written)
+                found = None if model is None else out.models.get(model)
+                if model is not None and found is not None and found.orm and not many:
+                    keys[key] = model
+            if keys:
+                out.typed[f"{mod}.{name}" if mod else name] = keys
+    for s in summaries.values():
+        mod = s["module"]
+        for name, (written, many) in s.get("returns", {}).items():
+            model = r.resolve_in(s, written)
+            found = None if model is None else out.models.get(model)
+            if model is not None and found is not None and (found.orm or model in out.typed):
+                out.returns[f"{mod}.{name}" if mod else name] = (model, bool(many))
     return out

@@ -230,7 +230,7 @@ def _class(cls: ast.ClassDef) -> dict[str, Any]:
         }
         - set(fields)
     )
-    return {
+    out: dict[str, Any] = {
         "line": cls.lineno,
         "bases": [dotted(b) or "?" for b in cls.bases],
         "table_kw": any(
@@ -249,6 +249,15 @@ def _class(cls: ast.ClassDef) -> dict[str, Any]:
         "impl": impl,
         "annotation_map": annotation_map,
     }
+    if any(last(dotted(b)) == "TypedDict" for b in cls.bases):
+        typed = {}  # key -> [class as written, many]: what a TypedDict's keys hold
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                ref = annotation_ref(stmt.annotation)
+                if ref is not None:
+                    typed[stmt.target.id] = ref
+        out["typed"] = typed
+    return out
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -331,6 +340,53 @@ def _functions(tree: ast.Module) -> tuple[dict[str, list[Any]], dict[str, list[A
     return flaggers, changers
 
 
+_NOT_MODELS = frozenset(
+    {"None", "bool", "int", "float", "str", "bytes", "dict", "Dict", "Any", "object", "NoReturn"}
+)
+_MANY_HEADS = frozenset(
+    {"list", "List", "Sequence", "Iterable", "set", "Set", "Iterator", "AsyncIterator"}
+)
+
+
+def _return_annotation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Any] | None:
+    """``[class as written, a collection of it]`` for a return annotation that may name a
+    class: ``-> M``, ``-> "M"``, ``-> Optional[mod.M]``, ``-> M | None``, ``-> list[M]``."""
+    return None if fn.returns is None else annotation_ref(fn.returns)
+
+
+def annotation_ref(annotation: ast.expr) -> list[Any] | None:
+    """``[class as written, a collection of it]`` for an annotation (``_return_annotation``)."""
+    node = strip_optional(annotation)
+    many = False
+    if isinstance(node, ast.Subscript):
+        if last(dotted(node.value)) not in _MANY_HEADS or isinstance(node.slice, ast.Tuple):
+            return None
+        node = strip_optional(node.slice)
+        many = True
+    written = dotted(node) if isinstance(node, ast.Name | ast.Attribute) else None
+    if written is None or written in _NOT_MODELS:
+        return None
+    return [written, many]
+
+
+def _returns(body: list[ast.stmt]) -> dict[str, list[Any]]:
+    """``{function or Class.method: [class as written, many]}`` (``_return_annotation``) of
+    the module's functions and of its classes' methods (entering ``if``/``try`` blocks)."""
+    out: dict[str, list[Any]] = {}
+    for stmt in _module_level(body):
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            found = _return_annotation(stmt)
+            if found is not None:
+                out[stmt.name] = found
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found = _return_annotation(item)
+                    if found is not None:
+                        out[f"{stmt.name}.{item.name}"] = found
+    return out
+
+
 def summarize(tree: ast.Module, module: str) -> Summary:
     """The plain-data summary of one parsed file whose dotted module name is ``module``."""
     imports: dict[str, str] = {}
@@ -395,5 +451,6 @@ def summarize(tree: ast.Module, module: str) -> Summary:
         "classes": classes,
         "flaggers": flaggers,
         "changers": changers,
+        "returns": _returns(tree.body),
         "wiring": wiring(tree, list(_module_level(tree.body))),
     }

@@ -18,9 +18,18 @@ class Shared:
     class of that name is an ORM model with the same JSON attributes), the ORM ones among them,
     and the names of all JSON attributes a receiver's class can have."""
 
-    __slots__ = ("bare", "json_attrs", "json_names", "orm_bare")
+    __slots__ = (
+        "bare",
+        "json_attrs",
+        "json_names",
+        "merged",
+        "orm_bare",
+        "orm_modules",
+        "returns_by_name",
+    )
 
     def __init__(self, merged: Merged) -> None:
+        self.merged = merged
         self.bare: dict[str, ModelInfo] = {}
         for name, qs in merged.by_name.items():
             infos = [merged.models[q] for q in qs]
@@ -31,21 +40,98 @@ class Shared:
         self.json_names = self.json_attrs | frozenset(
             attr for i in merged.models.values() if i.orm or i.orm_mixin for attr in i.json
         )
+        # every dotted part of a module holding an ORM class (`models`, `app.models`, `app`):
+        # what an import of it, or of its package, can be written as
+        modules: set[str] = set()
+        for q, info in merged.models.items():
+            if info.orm or info.orm_mixin:
+                parts = q.split(".")[:-1]
+                for i in range(len(parts)):
+                    modules.update(".".join(parts[i:j]) for j in range(i + 1, len(parts) + 1))
+        self.orm_modules = frozenset(modules)
+        self.returns_by_name: dict[str, list[str]] = {}
+        for q in merged.returns:
+            self.returns_by_name.setdefault(q.rpartition(".")[2], []).append(q)
+
+    def returned(self, target: str, exact: bool) -> tuple[ModelInfo, bool] | None:
+        """(model, a collection of it) that the function ``target`` (a qualname, or with
+        ``exact`` False a dotted import target that may lack the qualname's head) returns."""
+        found = self.merged.returns.get(target)
+        if found is None and not exact:
+            hits = [
+                q
+                for q in self.returns_by_name.get(target.rpartition(".")[2], [])
+                if q.endswith("." + target)
+            ]
+            found = self.merged.returns[hits[0]] if len(hits) == 1 else None
+        if found is None:
+            return None
+        info = self.merged.models.get(found[0])
+        return None if info is None else (info, found[1])
+
+
+class ReturnTable:
+    """What the functions one file can call return, by the name the file calls them
+    (``get_trace``, ``crud.get_trace``, ``Trace.by_id``): the ORM model their return
+    annotation names."""
+
+    __slots__ = ("_imports", "_module", "_shared", "typed")
+
+    def __init__(self, shared: Shared, module: str, imports: Mapping[str, str]) -> None:
+        self._shared = shared
+        self._module = module
+        self._imports = imports
+        self.typed = bool(shared.merged.typed)  # whether any TypedDict holds a model
+
+    def item(self, typed: ModelInfo, key: str) -> ModelInfo | None:
+        """The ORM model the key ``key`` of the TypedDict ``typed`` holds, or None."""
+        found = self._shared.merged.typed.get(typed.qualname, {}).get(key)
+        return None if found is None else self._shared.merged.models.get(found)
+
+    def get(self, name: str) -> tuple[ModelInfo, bool] | None:
+        """(class, a collection of it) the function ``name`` returns: an ORM model, or a
+        TypedDict with a key that holds one (``item``)."""
+        if name.rpartition(".")[2] not in self._shared.returns_by_name:
+            return None  # no function of that name returns a model
+        head, _, rest = name.partition(".")
+        target = self._imports.get(head)
+        if target is None:
+            return self._shared.returned(f"{self._module}.{name}" if self._module else name, True)
+        return self._shared.returned(f"{target}.{rest}" if rest else target, False)
 
 
 class ClassTable(Mapping[str, ModelInfo]):
     """``name -> class`` for one file: ``local`` first, then the shared bare names less
     ``hidden`` (names the file imports from outside the project)."""
 
-    __slots__ = ("_base", "_hidden", "_local", "_orm_base")
+    __slots__ = ("_base", "_hidden", "_local", "_modules", "_orm_base", "_shared")
 
     def __init__(
-        self, shared: Shared, local: dict[str, ModelInfo], hidden: frozenset[str]
+        self,
+        shared: Shared,
+        local: dict[str, ModelInfo],
+        hidden: frozenset[str],
+        modules: Mapping[str, str] | None = None,
     ) -> None:
+        self._shared = shared
         self._base = shared.bare
         self._orm_base = shared.orm_bare
         self._local = local
         self._hidden = hidden
+        self._modules = modules or {}  # a name the file imports a module of models as
+
+    def with_local(self, extra: Mapping[str, ModelInfo]) -> ClassTable:
+        """This table with ``extra`` names added (or replacing the file's own)."""
+        return ClassTable(self._shared, {**self._local, **extra}, self._hidden, self._modules)
+
+    def _qualified(self, key: str) -> ModelInfo | None:
+        """``models.Trace`` where the file imports ``models``, a module of the project."""
+        head, _, rest = key.partition(".")
+        target = self._modules.get(head)
+        if target is None or not rest:
+            return None
+        q = self._shared.merged.lookup(f"{target}.{rest}")
+        return None if q is None else self._shared.merged.models.get(q)
 
     @overload
     def get(self, key: str, /) -> ModelInfo | None: ...
@@ -58,20 +144,19 @@ class ClassTable(Mapping[str, ModelInfo]):
             return found
         if key in self._hidden:
             return default
+        if self._modules and "." in key:
+            dotted = self._qualified(key)
+            return default if dotted is None else dotted
         return self._base.get(key, default)
 
     def __getitem__(self, key: str) -> ModelInfo:
-        found = self._local.get(key)
-        if found is None and key not in self._hidden:
-            found = self._base.get(key)
+        found = self.get(key)
         if found is None:
             raise KeyError(key)
         return found
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and (
-            key in self._local or (key not in self._hidden and key in self._base)
-        )
+        return isinstance(key, str) and self.get(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         yield from self._local
@@ -86,6 +171,8 @@ class ClassTable(Mapping[str, ModelInfo]):
         """Whether any of ``words`` names an ORM model or mixin of this table."""
         if any(info.orm or info.orm_mixin for name, info in self._local.items() if name in words):
             return True
+        if self._modules and not words.isdisjoint(self._modules):
+            return True  # `models.Trace` may name one
         return bool((self._orm_base & words) - self._hidden - self._local.keys())
 
 

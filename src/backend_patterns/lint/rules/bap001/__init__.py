@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ....project import FileView, ModelInfo, Project
+from ....project import ClassTable, FileView, ModelInfo, Project
 from ....project._view import models_named
 from ...registry import Rule, Settings, SourceFile, Violation
 from ._doc import DOC
-from ._fixtures import Fixtures, Function, Lookup, fixtures_for
+from ._fixtures import Fixtures, Function, Lookup, Shape, fixtures_for
 from ._flow import MUTATORS, check_module
 from ._prefilter import Spans, model_json_names, word_lines, words
 from ._refs import Types, Unsaved, collect_types
@@ -103,16 +103,20 @@ def _with_explicit(view: FileView, pairs: Sequence[tuple[str, str]]) -> FileView
     """``settings.json_attrs`` (``Model.attr`` given by the user) added to a file's view."""
     if not pairs:
         return view
-    classes = dict(view.classes)
+    classes: dict[str, ModelInfo] = {}
     for model, attr in pairs:
-        info = classes.get(model) or ModelInfo(
-            model, model, "", 0, True, False, {}, frozenset(), frozenset(), ()
+        info = (
+            classes.get(model)
+            or view.classes.get(model)
+            or ModelInfo(model, model, "", 0, True, False, {}, frozenset(), frozenset(), ())
         )
         json = dict(info.json)
         json.setdefault(attr, frozenset())
         classes[model] = replace(info, orm=True, plain=False, json=json)
     attrs = view.json_attrs | {attr for _, attr in pairs}
-    return FileView(classes, attrs, view.flaggers, view.changers, view.models)
+    table = view.classes
+    merged = table.with_local(classes) if isinstance(table, ClassTable) else {**table, **classes}
+    return FileView(merged, attrs, view.flaggers, view.changers, view.models, view.returns)
 
 
 def check(sources: Sequence[SourceFile], settings: Settings) -> Iterator[Violation]:
@@ -166,7 +170,7 @@ _EVENT_NAMES = MUTATORS | {
     "close",
     "add",
     "merge",
-}
+}  # an `update(M)...values(attr=d)` statement names `update`
 
 
 def _spans(text: str, text_words: set[str], attrs: set[str], view: FileView) -> Spans | None:
@@ -205,7 +209,7 @@ class _Lazy:
             self.found = fixtures_for(*self.args, collect=_collect)
         return self.found
 
-    def __call__(self, name: str) -> ModelInfo | None:
+    def __call__(self, name: str) -> Shape:
         found = self._fixtures()
         return None if found is None else found(name)
 

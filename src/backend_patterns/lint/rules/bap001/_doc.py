@@ -26,7 +26,10 @@ In-place changes are:
 
 The receiver must be known to be an instance of an ORM model with that JSON attribute: a
 parameter or variable annotation (`Agent`, `"Agent"`, `Optional[Agent]`, `Agent | None`,
-`list[Agent]` for a loop), `Agent(...)`, `session.get(Agent, id)`, the result of a query
+`models.Agent` through an imported module of the project, `list[Agent]` for a loop),
+`Agent(...)`, a call of a function of the project whose return annotation names the model
+(`-> Optional[models.Agent]`, `-> Agent | None`), or a key of the `TypedDict` it returns that
+is annotated with one, `session.get(Agent, id)`, the result of a query
 (`session.scalars(select(Agent)).first()`, `.one()`, `.scalar_one()`, a loop over
 `session.scalars(...)`, `stmt = select(Agent)` then `session.execute(stmt).scalars().first()`),
 `self` in the model or in a mixin of one (inherited columns count), any of these in an
@@ -34,9 +37,11 @@ enclosing function, or, for a test's (`test*`) or a fixture's parameter without 
 pytest fixture of that name (the module's own, or a `conftest.py` from the test's folder up to
 the project root, or a module its `pytest_plugins` names) when the fixture's return annotation
 names the model (`-> Agent`, `-> Iterator[Agent]`) or all it returns or yields is evidence
-(`Agent(...)`, `Agent.create(...)`, `session.get(Agent, id)`, a query's result). Modules,
-framework objects (`app.config`, `request.scope`), pydantic models, dataclasses and unknown
-objects are never receivers. (`untyped_receivers=True` in the
+(`Agent(...)`, `Agent.create(...)`, `session.get(Agent, id)`, a query's result); a fixture
+method of the test's class comes first, and a fixture that gives a tuple (`-> tuple[Agent,
+int]`, `return (agent, other), None`) is followed into its unpacking (`agent, _ = pair`).
+Modules, framework objects (`app.config`, `request.scope`), pydantic models, dataclasses and
+unknown objects are never receivers. (`untyped_receivers=True` in the
 Python API restores the old matching by attribute name alone.)
 
 ORM models and their JSON columns come from the whole project (the folder holding the nearest
@@ -51,7 +56,9 @@ mapped_column(JSONB)]` aliases used as `Mapped[Alias]`, `type_annotation_map`, a
 Model.attr` (repeatable) or `json-attrs = ["Model.attr"]` in `[tool.bap.lint]`.
 
 A `flag_modified(obj, "attr")` may also be made by a helper of the project that calls it on
-its parameter (`repo.save_data(obj, data)`). An object not in a session — `copy(obj)`,
+its parameter (`repo.save_data(obj, data)`); a bulk `session.query(Agent)...update({"attr":
+d})` or `update(Agent)...values(attr=d)` that writes the changed value `d` itself saves the
+change too. An object not in a session — `copy(obj)`,
 `deepcopy(obj)`, after `session.expunge(obj)` or `session.close()` — is reported with a
 different fix: `flag_modified` would not save it either.
 
@@ -74,8 +81,11 @@ equal to what SQLAlchemy remembers as loaded, because that object was changed to
 - `flag_modified` *before* the change, in the same transaction, does in fact save it; the
   rule still asks for the call after the last change, where it cannot be outrun.
 - A `MutableDict.as_mutable(...)` / `MutableList.as_mutable(...)` column is tracked at the
-  top level only, so top-level changes are not reported; nested changes still are. A custom
-  `Mutable` subclass tracks the methods that call `self.changed()`; the others are reported.
+  top level only, so top-level changes are not reported; nested changes still are, unless a
+  tracked change of the same value follows them before the commit (its `changed()` flags the
+  whole value, as `flag_modified` does: `obj.attr.setdefault("k", {})["x"] = v` is saved,
+  whether the key was there or not). A custom `Mutable` subclass tracks the methods that call
+  `self.changed()`; the others are reported.
 - Objects created in the function (`agent = Agent(...)`) are inserted with their whole
   value, so changes before their first flush or commit are not reported.
 

@@ -19,7 +19,9 @@ from ..._files import read_source
 from ...registry import SourceFile
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
-Lookup = Callable[[str], ModelInfo | None]
+# what a fixture's value is: a model's instance, a tuple of such shapes, or unknown (None)
+Shape = ModelInfo | tuple["Shape", ...] | None
+Lookup = Callable[[str], Shape]
 
 
 class Typed(Protocol):
@@ -29,6 +31,7 @@ class Typed(Protocol):
 
 
 CollectTypes = Callable[[Function, FileView, Lookup], Typed]
+_TUPLES = frozenset({"tuple", "Tuple"})
 _GENERATORS = frozenset({"Generator", "Iterator", "AsyncGenerator", "AsyncIterator", "Iterable"})
 _DECORATORS = frozenset({"fixture", "yield_fixture"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -95,19 +98,20 @@ def _own_values(fn: Function) -> Iterator[ast.expr | None]:
 
 class Fixtures:
     """The fixtures one file's tests can use, nearest scope first, each with the view of the
-    file that defines it; called with a name, the model of that fixture's value or None."""
+    file that defines it; called with a name, the shape of that fixture's value (a model, a
+    tuple of shapes) or None."""
 
     def __init__(
         self, scopes: list[tuple[dict[str, Function], FileView]], collect: CollectTypes
     ) -> None:
         self.scopes = scopes
         self.collect = collect
-        self.memo: dict[tuple[int, str], ModelInfo | None] = {}
+        self.memo: dict[tuple[int, str], Shape] = {}
 
-    def __call__(self, name: str) -> ModelInfo | None:
+    def __call__(self, name: str) -> Shape:
         return self.lookup(0, name)
 
-    def lookup(self, start: int, name: str) -> ModelInfo | None:
+    def lookup(self, start: int, name: str) -> Shape:
         for index in range(start, len(self.scopes)):
             fn = self.scopes[index][0].get(name)
             if fn is not None:
@@ -119,45 +123,119 @@ class Fixtures:
         return None
 
     def named(self, words: set[str]) -> bool:
-        """Whether one of ``words`` is a fixture whose value is a model."""
+        """Whether one of ``words`` is a fixture whose value is (or holds) a model."""
         names = {n for fns, _ in self.scopes for n in fns if n in words}
         return any(self(n) is not None for n in names)
 
-    def _model(self, index: int, name: str, fn: Function) -> ModelInfo | None:
-        view = self.scopes[index][1]
-        annotated = _annotated(fn.returns, view)
-        if annotated is not None:
-            return annotated
-
-        def params(param: str) -> ModelInfo | None:  # a fixture sees its scope and those above
+    def _model(self, index: int, name: str, fn: Function) -> Shape:
+        def params(param: str) -> Shape:  # a fixture sees its scope and those above
             return self.lookup(index + 1 if param == name else index, param)
 
-        types = self.collect(fn, view, params)
-        found: dict[str, ModelInfo] = {}
-        for value in _own_values(fn):
-            if value is None or (isinstance(value, ast.Constant) and value.value is None):
-                continue
-            model = _value_model(value, types, view)
-            if model is None:
-                return None
-            found[model.qualname] = model
-        return next(iter(found.values())) if len(found) == 1 else None
+        return fixture_shape(fn, self.scopes[index][1], params, self.collect)
+
+
+def fixture_shape(fn: Function, view: FileView, params: Lookup, collect: CollectTypes) -> Shape:
+    """What the fixture ``fn`` gives: its return annotation's model (or tuple of models), else
+    the one shape every value it returns or yields has; ``params`` gives its parameters'."""
+    annotated = _annotated(fn.returns, view)
+    if annotated is not None:
+        return annotated
+    types = collect(fn, view, params)
+    found: dict[object, Shape] = {}
+    for value in _own_values(fn):
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            continue
+        shape = _value_shape(value, types, view)
+        if shape is None:
+            return None
+        found[_key(shape)] = shape
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _key(shape: Shape) -> object:
+    if isinstance(shape, tuple):
+        return tuple(_key(s) for s in shape)
+    return None if shape is None else shape.qualname
+
+
+def _known(shape: Shape) -> Shape:
+    """``shape``, or None when no model is in it."""
+    if isinstance(shape, tuple):
+        return shape if any(_known(s) is not None for s in shape) else None
+    return shape
+
+
+def _value_shape(value: ast.expr, types: Typed, view: FileView) -> Shape:
+    """A returned value's shape: a model (``_value_model``) or a tuple literal of shapes."""
+    if isinstance(value, ast.Tuple):
+        if any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        return _known(tuple(_value_shape(e, types, view) for e in value.elts))
+    return _value_model(value, types, view)
+
+
+class ClassFixtures:
+    """The fixtures of a test class (its methods), before those its module can use."""
+
+    def __init__(
+        self, fns: dict[str, Function], view: FileView, outer: Lookup, collect: CollectTypes
+    ) -> None:
+        self.fns = fns
+        self.view = view
+        self.outer = outer
+        self.collect = collect
+        self.memo: dict[str, Shape] = {}
+
+    def __call__(self, name: str) -> Shape:
+        fn = self.fns.get(name)
+        if fn is None:
+            return self.outer(name)
+        if name not in self.memo:
+            self.memo[name] = None  # a fixture that needs itself has no evidence
+
+            def params(param: str) -> Shape:
+                return self.outer(param) if param == name else self(param)
+
+            self.memo[name] = fixture_shape(fn, self.view, params, self.collect)
+        return self.memo[name]
+
+
+def class_fixtures(
+    cls: ast.ClassDef, view: FileView, outer: Lookup, collect: CollectTypes
+) -> ClassFixtures | None:
+    """``ClassFixtures`` of ``cls``; None when it defines no fixture."""
+    fns: dict[str, Function] = {}
+    for node in cls.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+            name = fixture_name(node)
+            if name is not None:
+                fns[name] = node
+    return ClassFixtures(fns, view, outer, collect) if fns else None
 
 
 def _orm(name: str, view: FileView) -> ModelInfo | None:
-    info = view.classes.get(name) or view.classes.get(name.rpartition(".")[2])
+    info = view.classes.get(name)
+    if info is None and "." in name:
+        info = view.classes.get(name.rpartition(".")[2])
     return info if info is not None and (info.orm or info.orm_mixin) else None
 
 
-def _annotated(node: ast.expr | None, view: FileView) -> ModelInfo | None:
-    """``-> Agent``, ``-> "Agent"``, ``-> Iterator[Agent]``, ``-> Generator[Agent, ...]``."""
+def _annotated(node: ast.expr | None, view: FileView) -> Shape:
+    """``-> Agent``, ``-> "Agent"``, ``-> Iterator[Agent]``, ``-> Generator[Agent, ...]``,
+    ``-> tuple[Agent, int]``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
             node = ast.parse(node.value, mode="eval").body
         except SyntaxError:
             return None
     if isinstance(node, ast.Subscript):
-        if _dotted(node.value).rpartition(".")[2] not in _GENERATORS:
+        head = _dotted(node.value).rpartition(".")[2]
+        if head in _TUPLES and isinstance(node.slice, ast.Tuple):
+            elts = node.slice.elts
+            if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elts):
+                return None  # tuple[Agent, ...]: a collection
+            return _known(tuple(_annotated(e, view) for e in elts))
+        if head not in _GENERATORS:
             return None
         inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
         return _annotated(inner, view)

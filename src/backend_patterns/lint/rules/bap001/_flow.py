@@ -12,7 +12,7 @@ import ast
 from collections.abc import Callable
 
 from ....project import FileView
-from ._fixtures import Lookup
+from ._fixtures import Function, Lookup, class_fixtures
 from ._prefilter import Spans
 from ._refs import (
     Mutation,
@@ -21,6 +21,7 @@ from ._refs import (
     State,
     Types,
     Unsaved,
+    collect_types,
     helper_args,
     merge,
     with_fresh_key,
@@ -280,6 +281,7 @@ class FunctionCheck(Resolver):
         if ref is None or (ref.shallow and not ref.nested):
             return
         if not ref.nested and method in ref.tracked:
+            self.flag(ref.recv, ref.attr, st)  # the Mutable calls changed(): flag_modified
             return
         if ref.recv in st.fresh or (ref.recv, ref.attr) in st.assigned:
             return
@@ -340,18 +342,51 @@ class FunctionCheck(Resolver):
                 else (func.attr if isinstance(func, ast.Attribute) else "")
             )
             if name == "flag_modified" and call.args:
-                recv = text(call.args[0])
                 key = call.args[1] if len(call.args) > 1 else None
                 attr = key.value if isinstance(key, ast.Constant) else None
-                for k, m in list(st.pending.items()):
-                    if m.ref.recv == recv and (attr is None or m.ref.attr == attr):
-                        del st.pending[k]
+                self.flag(text(call.args[0]), attr if isinstance(attr, str) else None, st)
+            elif name in {"update", "values"} and st.pending:
+                self.bulk_write(call, st)
         for call in every:
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr in _ENDS:
                 self.end(st, f"{_ENDS[func.attr]} on line {call.lineno}", flush=True)
             elif isinstance(func, ast.Attribute) and func.attr == "rollback":
                 st.pending.clear()
+
+    def flag(self, recv: str, attr: str | None, st: State) -> None:
+        """``flag_modified(recv, attr)``: the changes of ``recv.attr`` (any attribute when
+        ``attr`` is None) are saved by the next flush."""
+        for k, m in list(st.pending.items()):
+            if m.ref.recv == recv and (attr is None or m.ref.attr == attr):
+                del st.pending[k]
+
+    def bulk_write(self, call: ast.Call, st: State) -> None:
+        """``session.query(M)...update({"attr": value})`` / ``update(M)...values(attr=value)``
+        where ``value`` is the changed column value itself: the UPDATE writes the change."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr == "update":
+            model = self.types.queried(func.value)  # a legacy query's bulk update
+        else:
+            model = self.types.updated(func.value)  # update(M).where(...).values(...)
+        if model is None:
+            return
+        written: list[tuple[str | None, ast.expr]] = [(k.arg, k.value) for k in call.keywords]
+        for arg in call.args[:1]:
+            if isinstance(arg, ast.Dict):
+                for key, value in zip(arg.keys, arg.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        written.append((key.value, value))
+                    elif isinstance(key, ast.Attribute) and self.types.model(key.value) is model:
+                        written.append((key.attr, value))
+        for attr, value in written:
+            if attr is None or attr not in model.json:
+                continue
+            ref = self.ref(value, st) or self.shallow_copy(value, st)
+            if ref is not None and not ref.nested and ref.attr == attr:
+                self.flag(ref.recv, attr, st)
 
     def flagged_by_helper(self, call: ast.Call, st: State) -> None:
         """``repo.update_data(obj, obj.data)`` where ``update_data`` calls ``flag_modified``."""
@@ -431,7 +466,8 @@ def _visit(body: list[ast.stmt], cls: str | None, outer: Types | None, ctx: _Con
         if spans is not None and not spans.attrs(node.lineno, node.end_lineno or node.lineno):
             continue
         if isinstance(node, ast.ClassDef):
-            _visit(node.body, node.name, outer, ctx)
+            inner = None if fixtures is None else class_fixtures(node, view, fixtures, _collect)
+            _visit(node.body, node.name, outer, ctx if inner is None else (*ctx[:4], inner))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             check = FunctionCheck(view, cls, node, report, untyped, outer, spans, fixtures)
             check.run()
@@ -441,3 +477,8 @@ def _visit(body: list[ast.stmt], cls: str | None, outer: Types | None, ctx: _Con
         else:
             for stmts in child_statements(node):
                 _visit(stmts, cls, outer, ctx)
+
+
+def _collect(fn: Function, view: FileView, fixtures: Lookup) -> Types:
+    """The types of a test class's fixture (``_fixtures.class_fixtures``)."""
+    return collect_types(fn, view, None, fixtures)

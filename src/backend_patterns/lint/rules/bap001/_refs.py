@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ....project import FileView, ModelInfo
-from ._fixtures import Lookup, uses_fixtures
+from ._fixtures import Lookup, Shape, uses_fixtures
 from ._walk import child_statements, text, walk
 
 _NESTED_GETTERS = frozenset({"get", "setdefault"})
@@ -33,6 +33,7 @@ _ONE = frozenset(
     }
 )
 _MANY = frozenset({"all", "scalars", "fetchall"})
+_NAMED = (ast.Name, ast.Attribute)
 _SOURCES = frozenset({"select", "query", "get", "get_or_404", "scalars", "scalar"})
 _CONTAINERS = frozenset(
     {"list", "List", "Sequence", "Iterable", "set", "Set", "tuple", "Iterator"}
@@ -148,6 +149,8 @@ class Types:
         self.one: dict[str, ModelInfo] = dict(outer.one) if outer else {}
         self.many: dict[str, ModelInfo] = dict(outer.many) if outer else {}
         self.queries: dict[str, ModelInfo] = dict(outer.queries) if outer else {}
+        self.tuples: dict[str, tuple[Shape, ...]] = dict(outer.tuples) if outer else {}
+        self.dicts: dict[str, ModelInfo] = dict(outer.dicts) if outer else {}  # TypedDicts
 
     def model(self, node: ast.expr | None) -> ModelInfo | None:
         name = _dotted(node)
@@ -155,7 +158,9 @@ class Types:
             return None
         if name in self.models:
             return self.models[name]
-        info = self.view.classes.get(name) or self.view.classes.get(name.rpartition(".")[2])
+        info = self.view.classes.get(name)
+        if info is None and "." in name:
+            info = self.view.classes.get(name.rpartition(".")[2])
         found = info if info is not None and (info.orm or info.orm_mixin) else None
         self.models[name] = found
         return found
@@ -182,11 +187,14 @@ class Types:
         return self.model(node), None
 
     def source(self, node: ast.expr) -> tuple[ModelInfo | None, ModelInfo | None]:
-        """(one, many) for a value: ``M(...)``, ``session.get(M, id)``, a query's result."""
+        """(one, many) for a value: ``M(...)``, ``session.get(M, id)``, a query's result, a
+        function of the project annotated ``-> M | None``, a TypedDict's key holding one."""
         if isinstance(node, ast.Await):
             node = node.value
         if isinstance(node, ast.Name):
             return self.one.get(node.id), self.many.get(node.id)
+        if isinstance(node, ast.Subscript):
+            return self._item(node), None
         if isinstance(node, ast.Attribute):  # `holder.owner`: a relationship to one model
             return self.related(node), None
         if not isinstance(node, ast.Call):
@@ -195,6 +203,12 @@ class Types:
         model = self.model(func)
         if model is not None:
             return model, None
+        returns = self.view.returns
+        if returns is not None and func.__class__ in _NAMED:
+            name = _dotted(func)
+            returned = None if name is None else returns.get(name)
+            if returned is not None and returned[0].orm:  # a getter annotated `-> M | None`
+                return (None, returned[0]) if returned[1] else (returned[0], None)
         if (
             (_dotted(func) or "").rpartition(".")[2] in {"copy", "deepcopy"}
             and len(node.args) == 1
@@ -218,6 +232,43 @@ class Types:
         if name in _MANY:
             return None, model
         return None, None
+
+    def _item(self, node: ast.Subscript) -> ModelInfo | None:
+        """``output["agent"]`` where ``output`` is a TypedDict whose key holds a model."""
+        value, key = node.value, node.slice
+        typed = self.dicts.get(value.id) if isinstance(value, ast.Name) else None
+        returns = self.view.returns
+        if typed is None or returns is None or not isinstance(key, ast.Constant):
+            return None
+        return returns.item(typed, key.value) if isinstance(key.value, str) else None
+
+    def typed_dict(self, node: ast.expr) -> ModelInfo | None:
+        """The TypedDict a call of a function of the project returns (its annotation)."""
+        if isinstance(node, ast.Await):
+            node = node.value
+        returns = self.view.returns
+        if returns is None or not returns.typed or not isinstance(node, ast.Call):
+            return None
+        name = _dotted(node.func)
+        found = None if name is None else returns.get(name)
+        return found[0] if found is not None and not found[0].orm and not found[1] else None
+
+    def queried(self, node: ast.expr) -> ModelInfo | None:
+        """The model a query chain selects (``session.query(M).filter(...)``), or None."""
+        return self._queried(node)
+
+    def updated(self, node: ast.expr) -> ModelInfo | None:
+        """The model of an ``update(M)`` statement chain (``update(M).where(...)``), or None."""
+        for sub in walk(node):
+            if (
+                isinstance(sub, ast.Call)
+                and (_dotted(sub.func) or "").rpartition(".")[2] == "update"
+                and len(sub.args) == 1
+            ):
+                found = self.model(sub.args[0])
+                if found is not None and found.orm:
+                    return found
+        return None
 
     def _queried(self, node: ast.expr) -> ModelInfo | None:
         key = id(node)
@@ -268,10 +319,53 @@ class Types:
             return
         self.one.pop(target.id, None)
         self.many.pop(target.id, None)
+        if self.tuples:
+            self.tuples.pop(target.id, None)
         if one is not None:
             self.one[target.id] = one
         if many is not None:
             self.many[target.id] = many
+
+    def shape(self, node: ast.expr) -> Shape:
+        """A tuple's shape: a name holding one (a fixture's: ``pair``, ``pair[:]``) or an
+        item of it (``pair[0]``); else the value's model."""
+        if isinstance(node, ast.Name):
+            if node.id in self.tuples:
+                return self.tuples[node.id]
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            whole = self.tuples.get(node.value.id)
+            index = node.slice
+            if whole is None:
+                return None
+            if isinstance(index, ast.Slice):
+                plain = index.lower is None and index.upper is None and index.step is None
+                return whole if plain else None
+            if isinstance(index, ast.Constant) and isinstance(index.value, int):
+                i = index.value
+                return whole[i] if -len(whole) <= i < len(whole) else None
+            return None
+        return self.source(node)[0]
+
+    def bind_shape(self, target: ast.expr, shape: Shape, seen: set[str]) -> None:
+        """``a, (b, c) = value`` of a known shape: each name its part (the first binding of a
+        name wins)."""
+        if isinstance(target, ast.Name):
+            if target.id in seen:
+                return
+            seen.add(target.id)
+            if isinstance(shape, tuple):
+                self.bind(target, None, None)
+                self.tuples[target.id] = shape
+            else:
+                self.bind(target, shape, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            parts = shape if isinstance(shape, tuple) else ()
+            if any(isinstance(e, ast.Starred) for e in target.elts) or len(parts) != len(
+                target.elts
+            ):
+                parts = (None,) * len(target.elts)
+            for elt, part in zip(target.elts, parts, strict=True):
+                self.bind_shape(elt, part, seen)
 
 
 def collect_types(
@@ -289,7 +383,12 @@ def collect_types(
         for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
             one, many = types.annotation(arg.annotation)
             if pytest and arg.annotation is None and fixtures is not None:
-                one = fixtures(arg.arg)
+                shape = fixtures(arg.arg)
+                if isinstance(shape, tuple):  # a fixture giving a tuple: unpacked below
+                    types.bind(ast.Name(arg.arg), None, None)
+                    types.tuples[arg.arg] = shape
+                    continue
+                one = shape
             types.bind(ast.Name(arg.arg), one, many)
     seen: set[str] = set()
 
@@ -307,6 +406,11 @@ def collect_types(
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 if isinstance(target, ast.Name) and target.id not in seen:
+                    if types.tuples and isinstance(node.value, ast.Name | ast.Subscript):
+                        shape = types.shape(node.value)
+                        if shape is not None:  # `pair = fixture`, `agent = pair[0]`
+                            types.bind_shape(target, shape, seen)
+                            continue
                     one, many = types.source(node.value)
                     if one is not None or many is not None:
                         types.bind(target, one, many)
@@ -315,6 +419,13 @@ def collect_types(
                         query = types._queried(node.value)
                         if query is not None:
                             types.queries[target.id] = query
+                        typed = types.typed_dict(node.value)
+                        if typed is not None:
+                            types.dicts[target.id] = typed
+                elif isinstance(target, ast.Tuple | ast.List):
+                    shape = types.shape(node.value)  # `agent, rank = fixture`
+                    if isinstance(shape, tuple):
+                        types.bind_shape(target, shape, seen)
             elif isinstance(node, ast.For | ast.AsyncFor) and isinstance(node.target, ast.Name):
                 item = types.iterated(node.iter)
                 if item is not None and node.target.id not in seen:
