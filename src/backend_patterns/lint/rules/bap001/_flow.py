@@ -375,7 +375,9 @@ class FunctionCheck(Resolver):
             return
         written: list[tuple[str | None, ast.expr]] = [(k.arg, k.value) for k in call.keywords]
         for arg in call.args[:1]:
-            if isinstance(arg, ast.Dict):
+            if isinstance(arg, ast.Name):  # update(values) with `values = {...}` built here
+                written.extend(self.dict_built(arg.id))
+            elif isinstance(arg, ast.Dict):
                 for key, value in zip(arg.keys, arg.values, strict=True):
                     if isinstance(key, ast.Constant) and isinstance(key.value, str):
                         written.append((key.value, value))
@@ -387,6 +389,36 @@ class FunctionCheck(Resolver):
             ref = self.ref(value, st) or self.shallow_copy(value, st)
             if ref is not None and not ref.nested and ref.attr == attr:
                 self.flag(ref.recv, attr, st)
+
+    def dict_built(self, name: str) -> list[tuple[str | None, ast.expr]]:
+        """The string keys and values of the dict ``name`` when this function binds it once,
+        to a dict literal, and adds keys only as ``name["key"] = value``."""
+        literal: ast.Dict | None = None
+        added: list[tuple[str | None, ast.expr]] = []
+        for node in walk(self.fn):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        if literal is not None or not isinstance(node.value, ast.Dict):
+                            return []
+                        literal = node.value
+                    elif (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == name
+                        and isinstance(target.slice, ast.Constant)
+                        and isinstance(target.slice.value, str)
+                    ):
+                        added.append((target.slice.value, node.value))
+        if literal is None:
+            return []
+        pairs: list[tuple[str | None, ast.expr]] = [
+            (key.value, value)
+            for key, value in zip(literal.keys, literal.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        ]
+        return pairs + added
 
     def flagged_by_helper(self, call: ast.Call, st: State) -> None:
         """``repo.update_data(obj, obj.data)`` where ``update_data`` calls ``flag_modified``."""
