@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import operator
 import os
 import stat
@@ -41,7 +42,7 @@ __all__ = [
     "module_name",
 ]
 
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILES = 20_000
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
@@ -95,15 +96,35 @@ def find_root(path: str | os.PathLike[str]) -> Path | None:
 
 
 def module_name(path: str, root: Path | None) -> str:
-    """``pkg.mod`` for ``<root>/pkg/mod.py`` (``__init__`` dropped)."""
+    """The dotted module of ``path`` as it is imported. A file inside a package is named from
+    its top package (``<root>/src/pkg/mod.py`` and ``<root>/apps/api/src/pkg/mod.py`` are
+    both ``pkg.mod``: the folders above the top package are import roots); any other file by
+    its path from ``root`` (``tests/test_x.py`` is ``tests.test_x``). ``__init__`` dropped."""
     p = Path(path)
+    if root is not None and not p.is_absolute():
+        p = root / p
+    rel = p
     if root is not None:
         with contextlib.suppress(ValueError):
-            p = p.absolute().relative_to(root)
-    parts = [x for x in p.with_suffix("").parts if x not in {"/", "", "."}]
+            rel = p.absolute().relative_to(root)
+    parts = [x for x in rel.with_suffix("").parts if x not in {"/", "", "."}]
+    if root is not None and len(parts) > 1 and _is_package(str(p.absolute().parent)):
+        top = len(parts) - 2  # the file's own folder is a package: climb while they are
+        while top > 0 and _is_package(str(root.joinpath(*parts[:top]))):
+            top -= 1
+        parts = parts[top:]
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(x for x in parts if x.isidentifier())
+
+
+def _is_init(path: str) -> bool:
+    return os.path.basename(path) == "__init__.py"
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_package(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "__init__.py"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +173,14 @@ def _read_regular(path: str) -> str | None:
         return None
 
 
-def _summary_of(text: str, module: str) -> Summary | None:
+def _summary_of(text: str, module: str, package: bool = False) -> Summary | None:
     STATS["parsed"] += 1
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        return summarize(tree, module)
+        return summarize(tree, module, package=package)
     except RecursionError:
         return None
 
@@ -275,7 +296,10 @@ class Project:
         cls, sources: Iterable[tuple[str, ast.Module]], root: Path | None = None
     ) -> Project:
         """A project of parsed texts in memory (no I/O)."""
-        summaries = {path: summarize(tree, module_name(path, root)) for path, tree in sources}
+        summaries = {
+            path: summarize(tree, module_name(path, root), package=_is_init(path))
+            for path, tree in sources
+        }
         return cls.from_summaries(root, summaries)
 
     def with_sources(
@@ -297,7 +321,7 @@ class Project:
                 if digests is self.digests:
                     digests = dict(digests)
                 digests[key] = digest
-            summary = summarize(tree, module_name(key, self.root))
+            summary = summarize(tree, module_name(key, self.root), package=_is_init(key))
             changed[key] = summary
             same = same and self._hashes.get(key) == summary_digest(summary)
         if not changed:
@@ -337,7 +361,9 @@ class Project:
         key = str(Path(path).absolute()) if self.root is not None else path
         summary = self._summary(key) or self._summary(path)
         if summary is None:
-            summary = summarize(tree or ast.Module([], []), module_name(key, self.root))
+            summary = summarize(
+                tree or ast.Module([], []), module_name(key, self.root), package=_is_init(key)
+            )
         m = self.merged
         if self._shared is None:
             self._shared = Shared(m)
@@ -393,7 +419,9 @@ def _load(cls: type[Project], root: Path, cache: bool, max_parse: int | None) ->
             same = same and (prev is None or prev[3] is None)  # left out, as if absent
             continue
         text = _read_regular(str(root / rel))
-        summary = None if text is None else _summary_of(text, module_name(rel, None))
+        summary = (
+            None if text is None else _summary_of(text, module_name(rel, root), _is_init(rel))
+        )
         digest = None if summary is None else _index.summary_digest(summary)
         entries[rel] = (size, mtime, None if text is None else _digest(text), digest)
         if summary is not None:
@@ -415,7 +443,11 @@ def _load(cls: type[Project], root: Path, cache: bool, max_parse: int | None) ->
                 trusted = stored_generation == generation
                 if found is None or not (trusted or _index.summary_digest(found) == entry[3]):
                     text = _read_regular(str(root / rel))
-                    found = None if text is None else _summary_of(text, module_name(rel, None))
+                    found = (
+                        None
+                        if text is None
+                        else _summary_of(text, module_name(rel, root), _is_init(rel))
+                    )
                 if found is None:
                     continue
             out[prefix + rel] = found

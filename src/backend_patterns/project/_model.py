@@ -135,6 +135,7 @@ class _Resolver:
                 q = f"{s['module']}.{name}" if s["module"] else name
                 self.classes[q] = (path, cls, s)
                 self.by_name.setdefault(name, []).append(q)
+        self.modules: dict[str, Summary] = {s["module"]: s for s in summaries.values()}
         self.aliases: dict[str, TypeRef] = {}
         self.annotated: dict[str, list[TypeRef]] = {}
         self.annotation_map: dict[str, str] = {}
@@ -170,7 +171,20 @@ class _Resolver:
             hits = [q for q in self.by_name.get(name, []) if q == tail or q.endswith("." + tail)]
             if len(hits) == 1:
                 return hits[0]
-        return None
+        return self._reexported(target)
+
+    def _reexported(self, target: str, depth: int = 0) -> str | None:
+        """``pkg.models.C`` where ``pkg/models/__init__.py`` imports ``C`` from elsewhere."""
+        module, _, name = target.rpartition(".")
+        summary = self.modules.get(module)
+        if summary is None or depth > 4:
+            return None
+        source = summary["imports"].get(name)
+        if not isinstance(source, str) or source == target:
+            return None
+        if source in self.classes:
+            return source
+        return self._reexported(source, depth + 1)
 
     def resolve_in(self, summary: Summary, written: str) -> str | None:
         """The qualname of the class ``written`` names in the file of ``summary``."""

@@ -387,13 +387,14 @@ def _returns(body: list[ast.stmt]) -> dict[str, list[Any]]:
     return out
 
 
-def summarize(tree: ast.Module, module: str) -> Summary:
-    """The plain-data summary of one parsed file whose dotted module name is ``module``."""
+def summarize(tree: ast.Module, module: str, *, package: bool = False) -> Summary:
+    """The plain-data summary of one parsed file whose dotted module name is ``module``;
+    ``package`` for a package's ``__init__.py`` (its relative imports start at itself)."""
     imports: dict[str, str] = {}
     aliases: dict[str, TypeRef] = {}  # name -> the type it stands for
     annotated: dict[str, list[TypeRef]] = {}  # Annotated column aliases
     bases: list[str] = []  # Base = declarative_base()
-    package = module.rpartition(".")[0] if module else ""
+    here = module if package else (module.rpartition(".")[0] if module else "")
     for stmt in _module_level(tree.body):
         if isinstance(stmt, ast.Import):
             for a in stmt.names:
@@ -404,7 +405,7 @@ def summarize(tree: ast.Module, module: str) -> Summary:
         elif isinstance(stmt, ast.ImportFrom):
             base = stmt.module or ""
             if stmt.level:
-                parts = package.split(".") if package else []
+                parts = here.split(".") if here else []
                 keep = parts[: len(parts) - (stmt.level - 1)] if stmt.level > 1 else parts
                 base = ".".join([*keep, base] if base else keep)
             for a in stmt.names:

@@ -88,6 +88,10 @@ class ReturnTable:
         found = self._shared.merged.typed.get(typed.qualname, {}).get(key)
         return None if found is None else self._shared.merged.models.get(found)
 
+    def named(self, words: set[str] | frozenset[str]) -> bool:
+        """Whether any of ``words`` names a function of the project that returns a model."""
+        return not words.isdisjoint(self._shared.returns_by_name)
+
     def get(self, name: str) -> tuple[ModelInfo, bool] | None:
         """(class, a collection of it) the function ``name`` returns: an ORM model, or a
         TypedDict with a key that holds one (``item``)."""

@@ -144,9 +144,10 @@ def check(sources: Sequence[SourceFile], settings: Settings) -> Iterator[Violati
         if (
             not settings.untyped_receivers
             and not models_named(view.classes, text_words)
+            and not (view.returns is not None and view.returns.named(text_words))
             and not fixtures.named(text_words)
         ):
-            continue  # no model named, nor a fixture that is one: no receiver has evidence
+            continue  # no model, getter of one or fixture named: no receiver has evidence
         spans = _spans(source.text, text_words, attrs, view)
         found: list[Unsaved] = []
         check_module(source.tree, view, found.append, settings.untyped_receivers, spans, fixtures)
