@@ -229,10 +229,15 @@ class FunctionCheck(Resolver):
                         st.detached.pop(target.id, None)
                 elif (
                     isinstance(target, ast.Attribute)
-                    and alias is None
                     and self.json_attr(target.value, target.attr) is not None
                 ):
-                    st.assigned.add((text(target.value), target.attr))  # a new value
+                    key = (text(target.value), target.attr)
+                    if alias is None:
+                        st.assigned.add(key)  # a new value
+                    elif alias.shallow and not alias.nested:
+                        st.copied.add(key)  # a shallow copy of the value
+                    else:
+                        st.copied.discard(key)
 
     def fresh_key(self, sub: ast.Subscript, st: State) -> None:
         """``copy["k"] = {}`` on a shallow copy: ``copy["k"]`` is no longer shared."""
@@ -285,6 +290,8 @@ class FunctionCheck(Resolver):
             return
         if ref.recv in st.fresh or (ref.recv, ref.attr) in st.assigned:
             return
+        if not ref.nested and (ref.recv, ref.attr) in st.copied:
+            return  # a top-level change of the copy just assigned: the copy differs, saved
         why = st.detached.get(ref.recv)
         mutation = Mutation(node, ref, how, self.current, why)
         if why is not None:
@@ -442,6 +449,7 @@ class FunctionCheck(Resolver):
         if flush:
             st.fresh.clear()
             st.assigned.clear()
+            st.copied.clear()
 
 
 def _in_place_aug(node: ast.AugAssign) -> bool:

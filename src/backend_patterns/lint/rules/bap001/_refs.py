@@ -76,6 +76,9 @@ class State:
     fresh: set[str] = field(default_factory=set)  # objects built here, not yet flushed
     assigned: set[tuple[str, str]] = field(default_factory=set)  # recv.attr = new value
     detached: dict[str, str] = field(default_factory=dict)  # recv -> why
+    # recv.attr = a shallow copy of its value: top-level changes after it are saved (the
+    # loaded value stays as it was), nested ones are not (the copy shares them)
+    copied: set[tuple[str, str]] = field(default_factory=set)
 
     def copy(self) -> State:
         return State(
@@ -84,6 +87,7 @@ class State:
             set(self.fresh),
             set(self.assigned),
             dict(self.detached),
+            set(self.copied),
         )
 
 
@@ -97,6 +101,7 @@ def merge(*states: State | None) -> State | None:
         out.aliases.update(other.aliases)
         out.fresh &= other.fresh
         out.assigned &= other.assigned
+        out.copied &= other.copied
         out.detached.update(other.detached)
     return out
 
