@@ -295,3 +295,30 @@ def assert_default_rules_pass(folder: Path) -> None:
         folder,
     )
     assert lint.returncode == 0, f"ruff check (default rules) failed:\n{lint.stdout}{lint.stderr}"
+
+
+# The pyproject.toml of a sample project a rendering is added to (project mode): its own
+# line length, lint selection, mypy strict and pytest-asyncio mode ({mode}), import root {root}.
+PROJECT_PYPROJECT = """[project]
+name = "sample"
+version = "0.1.0"
+requires-python = ">=3.11"
+
+[tool.pytest.ini_options]
+pythonpath = ["{root}"]
+asyncio_mode = "{mode}"
+asyncio_default_fixture_loop_scope = "function"
+filterwarnings = ["error"]
+
+[tool.ruff]
+line-length = 100
+target-version = "py311"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "ASYNC", "RUF", "SIM", "C4"]
+
+[tool.mypy]
+strict = true
+python_version = "3.11"
+mypy_path = "{root}"
+"""

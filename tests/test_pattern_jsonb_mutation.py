@@ -17,7 +17,13 @@ from typing import Any, NamedTuple
 
 import pytest
 import pytest_asyncio
-from rendered import assert_clean, assert_rendered_tests_pass, render_into, serve_rendering
+from rendered import (
+    PROJECT_PYPROJECT,
+    assert_clean,
+    assert_rendered_tests_pass,
+    render_into,
+    serve_rendering,
+)
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -396,30 +402,6 @@ def assert_default_ruff(folder: Path) -> None:
     """The pinned ruff's default rule set, no configuration at all, passes."""
     _run([str(BIN / "ruff"), "check", "--isolated", "--no-cache", "."], folder)
 
-
-PROJECT_PYPROJECT = """[project]
-name = "sample"
-version = "0.1.0"
-requires-python = ">=3.11"
-
-[tool.pytest.ini_options]
-pythonpath = ["{root}"]
-asyncio_mode = "{mode}"
-asyncio_default_fixture_loop_scope = "function"
-filterwarnings = ["error"]
-
-[tool.ruff]
-line-length = 100
-target-version = "py311"
-
-[tool.ruff.lint]
-select = ["E", "F", "W", "I", "B", "UP", "ASYNC", "RUF", "SIM", "C4"]
-
-[tool.mypy]
-strict = true
-python_version = "3.11"
-mypy_path = "{root}"
-"""
 
 # The project's own database module: its base is not called Base, its session dependency is a
 # function (get_db) with an Annotated alias (DbSession) next to it.

@@ -37,7 +37,13 @@ from _ws_server import (
     uvicorn_process,
 )
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from rendered import assert_clean, assert_rendered_tests_pass, free_port, render_into
+from rendered import (
+    PROJECT_PYPROJECT,
+    assert_clean,
+    assert_rendered_tests_pass,
+    free_port,
+    render_into,
+)
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -374,30 +380,6 @@ def test_standalone_files_roles_and_imports() -> None:
         assert "from ." not in f.content, f.path
         assert "from app import" not in f.content, f.path
 
-
-PROJECT_PYPROJECT = """[project]
-name = "sample"
-version = "0.1.0"
-requires-python = ">=3.11"
-
-[tool.pytest.ini_options]
-pythonpath = ["{root}"]
-asyncio_mode = "{mode}"
-asyncio_default_fixture_loop_scope = "function"
-filterwarnings = ["error"]
-
-[tool.ruff]
-line-length = 100
-target-version = "py311"
-
-[tool.ruff.lint]
-select = ["E", "F", "W", "I", "B", "UP", "ASYNC", "RUF", "SIM", "C4"]
-
-[tool.mypy]
-strict = true
-python_version = "3.11"
-mypy_path = "{root}"
-"""
 
 PROJECT_MAIN = '''"""The project's app."""
 
