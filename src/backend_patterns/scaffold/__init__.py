@@ -389,13 +389,11 @@ def apply(plan: Plan) -> list[str]:
     edited files only if unchanged since planned. All or nothing. Returns the paths changed."""
     from .._fs import place, stage, write_atomic
 
-    for c in plan.changes:
-        target = _inside(plan.root, c.path)
+    for c in plan.changes:  # both checks refuse a path that leads out of the project
         if c.old is None:
             _refuse_clash(plan.root, c.path)
         elif _read(plan.root, c.path) != c.old:
             raise BapError(f"{c.path} changed since the plan was made; nothing was changed.")
-        del target
     created: list[Path] = []
     edited: list[tuple[Path, str]] = []
     try:
